@@ -1,0 +1,112 @@
+"""Library entry points: classify one posting, evaluate a labeled file, train a model."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import config
+from .errors import InputError
+from .model import (
+    SEED, TARGET_COVERAGE, Evaluation, Prediction, build_pipeline, choose_threshold,
+    cross_validated_probabilities, predict_many, probabilities_in_label_order, score,
+)
+from .persist import LoadedModel, library_versions, load_model, save_model
+
+DEFAULT_C = 10.0
+
+
+def usable_text_problem(pipeline, text: str | None) -> str | None:
+    """Why a description cannot be classified, or None when it can."""
+    if text is None or not str(text).strip():
+        return "empty description"
+    vectorizer = pipeline.named_steps["tfidf"]
+    if vectorizer.transform([text]).nnz == 0:
+        return "no words the model knows (is this a job description?)"
+    return None
+
+
+def classify(text: str, *, title: str | None = None, model: LoadedModel | str | None = None,
+             evidence_top: int = 5) -> Prediction:
+    """Classify one description; raises InputError when it is empty or unusable."""
+    loaded = model if isinstance(model, LoadedModel) else load_model(model)
+    problem = usable_text_problem(loaded.pipeline, text)
+    if problem:
+        raise InputError(f"{problem}; pass the posting's description text")
+    return predict_many(loaded.pipeline, [text], titles=[title], threshold=loaded.threshold,
+                        model_id=loaded.model_id, evidence_top=evidence_top)[0]
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    path: Path
+    card: dict
+    cv: Evaluation
+
+
+def fit_with_card(frame, *, sources: Iterable[str] = (), parent: str | None = None,
+                  C: float = DEFAULT_C) -> tuple[object, dict, Evaluation]:
+    """Cross-validate, choose the threshold, fit on everything; return pipeline, card and CV figures."""
+    from .data import corpus_hash
+
+    texts, labels = frame["description"].tolist(), frame["label"].tolist()
+    folds = min(5, int(frame["label"].value_counts().min()))
+    oof = cross_validated_probabilities(texts, labels, folds=folds, C=C)
+    threshold = choose_threshold(oof)
+    cv = score(labels, oof, threshold=threshold, titles=frame["title"].tolist())
+    pipeline = build_pipeline(C=C).fit(texts, labels)
+    card = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "parent": parent,
+        "labels": [str(c) for c in pipeline.classes_],
+        "threshold": threshold,
+        "target_coverage": TARGET_COVERAGE,
+        "params": {"C": C, "class_weight": "balanced", "features": "tfidf word unigrams + "
+                   "Chinese char bigrams, sublinear tf, min_df 2, max_df 0.9", "seed": SEED,
+                   "cv_folds": folds},
+        "data": {
+            "hash": corpus_hash(frame), "rows": len(frame),
+            "by_label": {k: int(v) for k, v in frame["label"].value_counts().sort_index().items()},
+            "by_lang": {k: int(v) for k, v in frame["lang"].value_counts().sort_index().items()},
+            "sources": sorted(set(sources)),
+        },
+        "cv_metrics": evaluation_dict(cv),
+        "versions": library_versions(),
+    }
+    return pipeline, card, cv
+
+
+def train(paths: Iterable[Path] | None = None, *, out: Path | None = None,
+          C: float = DEFAULT_C) -> TrainResult:
+    """Validate labeled data, cross-validate, fit, and save a model folder with its card."""
+    from .data import validate_corpus
+
+    paths = list(paths) if paths else [config.corpus_dir()]
+    data = validate_corpus(paths)
+    pipeline, card, cv = fit_with_card(data.frame, sources=[str(p) for p in paths], C=C)
+    if out is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out = config.user_models_dir() / f"jc-{stamp}-{card['data']['hash'][:8]}"
+    path = save_model(pipeline, card, out)
+    return TrainResult(path=path, card={**card, "id": path.name}, cv=cv)
+
+
+def evaluation_dict(evaluation: Evaluation) -> dict:
+    from dataclasses import asdict
+
+    return asdict(evaluation)
+
+
+def evaluate_file(path: str | Path, *, model: LoadedModel | str | None = None,
+                  encoding: str | None = None) -> Evaluation:
+    """Evaluate a model on a labeled CSV or JSONL file with a gold `label` column."""
+    from .data import read_evaluation_table
+
+    loaded = model if isinstance(model, LoadedModel) else load_model(model)
+    table = read_evaluation_table(Path(path), encoding=encoding)
+    probabilities = probabilities_in_label_order(loaded.pipeline, table.texts)
+    return score(table.labels, probabilities, threshold=loaded.threshold, titles=table.titles,
+                 mismatch=table.mismatch)

@@ -1,0 +1,267 @@
+"""Batch classification of a CSV of postings, streamed in chunks, written atomically."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .data import TEXT_COLUMNS, TITLE_COLUMNS, find_column, guess_encoding
+from .errors import InputError
+from .persist import LoadedModel, load_model
+from .text import ROLE_LABELS
+
+OUTPUT_COLUMNS = ("predicted_label", "confidence", "p_ai_engineering", "p_ml_engineering",
+                  "p_other", "title_role", "title_mismatch", "evidence", "model_id", "error")
+CHUNK_ROWS = 2000
+EVIDENCE_TERMS = 3
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    rows: int
+    by_label: dict[str, int]
+    mismatches: int
+    errors: int
+    text_column: str
+    title_column: str | None
+    output: str
+    error_reasons: dict[str, int] = field(default_factory=dict)
+
+
+_worker_model: LoadedModel | None = None
+
+
+def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
+    """One output tuple per row (in OUTPUT_COLUMNS order), errors kept in place."""
+    from .api import usable_text_problem
+    from .model import predict_many
+
+    model = _worker_model
+    vectorizer = model.pipeline.named_steps["tfidf"]
+    usable, problems = [], {}
+    features = vectorizer.transform(texts)
+    empty_rows = set((features.getnnz(axis=1) == 0).nonzero()[0].tolist())
+    for i, text in enumerate(texts):
+        if not text.strip():
+            problems[i] = "empty description"
+        elif i in empty_rows:
+            problems[i] = usable_text_problem(model.pipeline, text)
+        else:
+            usable.append(i)
+    predictions = predict_many(model.pipeline, features=features[usable],
+                               titles=[titles[i] for i in usable], threshold=model.threshold,
+                               model_id=model.model_id, evidence_top=EVIDENCE_TERMS)
+    by_row = dict(zip(usable, predictions))
+    rows = []
+    for i in range(len(texts)):
+        if i in problems:
+            rows.append(("", "", "", "", "", "", "", "", model.model_id, problems[i]))
+            continue
+        p = by_row[i]
+        rows.append((
+            p.label, p.confidence, *(p.probabilities[label] for label in ROLE_LABELS),
+            p.title_role or "",
+            "" if p.title_mismatch is None else str(p.title_mismatch).lower(),
+            "; ".join(term for term, _ in p.evidence.toward), p.model_id, "",
+        ))
+    return rows
+
+
+def _open_input(source: str | Path, encoding: str | None):
+    """A binary handle on the input, its size (0 when unknown) and the encoding to read with."""
+    if str(source) == "-":
+        raw = sys.stdin.buffer.read()  # stdin cannot be rewound to retry another encoding
+        return io.BytesIO(raw), len(raw), _sniff_encoding(raw[:1 << 20], "standard input", encoding)
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        head = handle.read(1 << 20)
+        handle.seek(0)
+        return handle, path.stat().st_size, _sniff_encoding(head, path.name, encoding)
+    except BaseException:
+        handle.close()
+        raise
+
+
+def _sniff_encoding(head: bytes, name: str, encoding: str | None) -> str:
+    if encoding:
+        return encoding
+    if b"\x00" in head[:4096]:
+        raise InputError(f"{name}: looks like a binary file, not a CSV")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut by the 1 MiB read
+            raise InputError(f"{name}: not valid UTF-8 (byte 0x{head[exc.start]:02x} at offset "
+                             f"{exc.start}); re-save it as UTF-8 or pass --encoding "
+                             f"{guess_encoding(head)}") from None
+    return "utf-8-sig"
+
+
+def classify_csv(
+    source: str | Path,
+    output: str | Path | None,
+    *,
+    model: LoadedModel | str | None = None,
+    text_column: str | None = None,
+    title_column: str | None = None,
+    fmt: str = "csv",
+    encoding: str | None = None,
+    jobs: int | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Callable[[int, int], None] | None = None,
+    stdout=None,
+) -> BatchSummary:
+    """Classify every row of a CSV, keeping all input columns, into CSV or JSONL.
+
+    The output appears only when complete: rows go to a temporary file beside it that is
+    renamed at the end (or copied to `stdout` when there is no output path).
+    """
+    global _worker_model
+    if fmt not in ("csv", "jsonl"):
+        raise InputError(f"unknown format {fmt!r}; use csv or jsonl")
+    if output is not None and str(source) != "-" and Path(output).resolve() == Path(source).resolve():
+        raise InputError(f"{output}: refusing to overwrite the input; choose another -o")
+    loaded = model if isinstance(model, LoadedModel) else load_model(model)
+    handle, size, chosen_encoding = _open_input(source, encoding)
+    name = "standard input" if str(source) == "-" else Path(source).name
+    target_dir = Path(output).resolve().parent if output is not None else Path(tempfile.gettempdir())
+    if not target_dir.is_dir():
+        handle.close()
+        raise InputError(f"{output}: folder {target_dir} does not exist")
+    staged = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=target_dir,
+                                         prefix=".jobclass-", suffix=f".{fmt}", delete=False)
+    jobs = max(1, jobs if jobs is not None else min(os.cpu_count() or 1, 2))
+    _worker_model = loaded
+    pool = _start_pool(jobs) if jobs > 1 else None
+    try:
+        with handle, staged:
+            summary = _stream(handle, name, staged, loaded, chosen_encoding, text_column,
+                              title_column, fmt, chunk_rows, pool, jobs, progress, size)
+        if output is not None:
+            os.replace(staged.name, output)
+        else:
+            with open(staged.name, encoding="utf-8", newline="") as done:
+                shutil.copyfileobj(done, stdout or sys.stdout)
+            os.unlink(staged.name)
+    except BaseException:
+        Path(staged.name).unlink(missing_ok=True)
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        _worker_model = None
+    return BatchSummary(**{**summary, "output": str(output) if output is not None else "-"})
+
+
+def _start_pool(jobs: int) -> ProcessPoolExecutor | None:
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None  # workers could not inherit the loaded model; run in this process
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+
+
+def _stream(handle, name, staged, loaded, encoding, text_column, title_column, fmt, chunk_rows,
+            pool, jobs, progress, size) -> dict:
+    try:
+        reader = pd.read_csv(handle, dtype=str, keep_default_na=False, na_filter=False,
+                             chunksize=chunk_rows, encoding=encoding, encoding_errors="strict")
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{name}: empty file; expected a CSV with a header row") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(_parse_message(name, exc)) from None
+    counts: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    state = {"rows": 0, "mismatches": 0, "first": True, "columns": None}
+    pending = []
+
+    def write(chunk: pd.DataFrame, results: list[tuple]) -> None:
+        appended = pd.DataFrame(results, columns=list(OUTPUT_COLUMNS), index=chunk.index)
+        # An input that already has e.g. `title_role` keeps it; ours is told apart by a prefix.
+        appended.columns = [f"jobclass_{c}" if c in chunk.columns else c for c in OUTPUT_COLUMNS]
+        combined = pd.concat([chunk, appended], axis=1)
+        if fmt == "csv":
+            combined.to_csv(staged, header=state["first"], index=False, lineterminator="\n")
+        else:
+            combined.to_json(staged, orient="records", lines=True, force_ascii=False)
+        state["first"] = False
+        for label, mismatch, error in results_columns(results):
+            if error:
+                reasons[error] += 1
+            else:
+                counts[label] += 1
+            state["mismatches"] += mismatch == "true"
+        state["rows"] += len(chunk)
+
+    try:
+        for chunk in reader:
+            if state["columns"] is None:
+                state["columns"] = _choose_columns(name, list(chunk.columns), text_column, title_column)
+            text_col, title_col = state["columns"]
+            texts = chunk[text_col].tolist()
+            titles = chunk[title_col].tolist() if title_col else [None] * len(chunk)
+            if pool is None:
+                write(chunk, _classify_chunk(texts, titles))
+            else:
+                pending.append((chunk, pool.submit(_classify_chunk, texts, titles)))
+                while len(pending) > jobs:  # a bounded window keeps memory flat
+                    done_chunk, future = pending.pop(0)
+                    write(done_chunk, future.result())
+            if progress and size:
+                progress(min(handle.tell(), size), size)
+        for done_chunk, future in pending:
+            write(done_chunk, future.result())
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{name}: empty file; expected a CSV with a header row") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(_parse_message(name, exc)) from None
+    if state["columns"] is None:
+        raise InputError(f"{name}: no rows; expected a CSV with a header row and postings")
+    return {"rows": state["rows"], "by_label": dict(counts), "mismatches": state["mismatches"],
+            "errors": sum(reasons.values()), "error_reasons": dict(reasons),
+            "text_column": state["columns"][0], "title_column": state["columns"][1]}
+
+
+def results_columns(results: list[tuple]):
+    """(label, title_mismatch, error) of each result row, for the summary counts."""
+    label_at, mismatch_at = OUTPUT_COLUMNS.index("predicted_label"), OUTPUT_COLUMNS.index("title_mismatch")
+    return ((row[label_at], row[mismatch_at], row[-1]) for row in results)
+
+
+def _parse_message(name: str, exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"{name}: not valid UTF-8 ({exc.reason} at byte {exc.start} of a block); re-save it "
+                "as UTF-8 or pass --encoding (e.g. gb18030, cp1252)")
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return f"{name}: not a well-formed CSV ({first}); check quoting and delimiters"
+
+
+def _choose_columns(name: str, columns: list[str], text_column: str | None,
+                    title_column: str | None) -> tuple[str, str | None]:
+    found = ", ".join(map(str, columns))
+    if text_column is not None and text_column not in columns:
+        raise InputError(f"{name}: no column {text_column!r}; columns found: {found}")
+    if title_column is not None and title_column not in columns:
+        raise InputError(f"{name}: no column {title_column!r}; columns found: {found}")
+    text_col = text_column or find_column(columns, TEXT_COLUMNS)
+    if text_col is None:
+        raise InputError(f"{name}: no description column found (columns: {found}); "
+                         "name it with --text-column")
+    title_col = title_column or find_column(columns, TITLE_COLUMNS)
+    return text_col, title_col
