@@ -253,8 +253,12 @@ def test_train_refuses_unknown_labels(run, tmp_path):
 def test_train_refuses_a_single_label(run, tmp_path):
     from conftest import write_jsonl
 
-    rows = [{"id": str(i), "description": f"Write SQL report number {i} for team {i * 7}",
-             "label": "other"} for i in range(25)]
+    topics = ["sales", "finance", "payroll", "marketing", "logistics", "support", "legal", "hr",
+              "audit", "procurement", "inventory", "billing", "security", "facilities", "travel",
+              "training", "compliance", "treasury", "tax", "quality", "research", "pricing",
+              "events", "retail", "fleet"]
+    rows = [{"id": t, "description": f"Write weekly {t} dashboards in SQL for the {t} team",
+             "label": "other"} for t in topics]
     write_jsonl(tmp_path / "d" / "x.jsonl", rows)
     assert_clean_error(run("train", tmp_path / "d", "--out", tmp_path / "m"), "only one label")
 
