@@ -13,6 +13,7 @@ from .errors import InputError
 from .model import (
     SEED, TARGET_COVERAGE, Evaluation, Prediction, build_pipeline, choose_threshold,
     cross_validated_probabilities, predict_many, probabilities_in_label_order, score,
+    tfidf_features,
 )
 from .persist import LoadedModel, library_versions, load_model, save_model
 
@@ -23,8 +24,7 @@ def usable_text_problem(pipeline, text: str | None) -> str | None:
     """Why a description cannot be classified, or None when it can."""
     if text is None or not str(text).strip():
         return "empty description"
-    vectorizer = pipeline.named_steps["tfidf"]
-    if vectorizer.transform([text]).nnz == 0:
+    if tfidf_features(pipeline, [text]).nnz == 0:
         return "no words the model knows (is this a job description?)"
     return None
 

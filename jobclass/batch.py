@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import shutil
@@ -44,12 +45,11 @@ _worker_model: LoadedModel | None = None
 def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
     """One output tuple per row (in OUTPUT_COLUMNS order), errors kept in place."""
     from .api import usable_text_problem
-    from .model import predict_many
+    from .model import predict_many, tfidf_features
 
     model = _worker_model
-    vectorizer = model.pipeline.named_steps["tfidf"]
     usable, problems = [], {}
-    features = vectorizer.transform(texts)
+    features = tfidf_features(model.pipeline, texts)
     empty_rows = set((features.getnnz(axis=1) == 0).nonzero()[0].tolist())
     for i, text in enumerate(texts):
         if not text.strip():
@@ -86,13 +86,16 @@ def _open_input(source: str | Path, encoding: str | None):
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     try:
-        handle = open(path, "rb")
+        handle = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         head = handle.read(1 << 20)
         handle.seek(0)
         return handle, path.stat().st_size, _sniff_encoding(head, path.name, encoding)
+    except (OSError, EOFError):
+        handle.close()
+        raise InputError(f"{path}: not a readable gzip file") from None
     except BaseException:
         handle.close()
         raise
@@ -224,7 +227,8 @@ def _stream(handle, name, staged, loaded, encoding, text_column, title_column, f
                     done_chunk, future = pending.pop(0)
                     write(done_chunk, future.result())
             if progress and size:
-                progress(min(handle.tell(), size), size)
+                raw = getattr(handle, "fileobj", None) or handle  # compressed bytes for .gz
+                progress(min(raw.tell(), size), size)
         for done_chunk, future in pending:
             write(done_chunk, future.result())
     except pd.errors.EmptyDataError:

@@ -11,7 +11,7 @@ import click
 
 from .errors import JobclassError
 
-MODEL_HELP = "Model id, or the path of a model folder or its model.skops (default: the default model)."
+MODEL_HELP = "Model id, or the path of a model folder or its model.npz (default: the default model)."
 
 
 def clean_errors(command):

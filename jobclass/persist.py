@@ -1,8 +1,9 @@
 """Save and load models with their cards; integrity, trust and version checks.
 
-A model is a folder: `model.skops` (the fitted Pipeline, in a format that cannot run code
-when loaded), `card.json` for programs and `card.md` for people. Folders are written
-under a temporary name and renamed into place, so a crash never leaves half a model.
+A model is a folder: `model.npz` (the fitted Pipeline's state as plain arrays: vocabulary,
+idf, coefficients; read with allow_pickle=False, so loading can never run code),
+`card.json` for programs and `card.md` for people. Folders are written under a temporary
+name and renamed into place, so a crash never leaves half a model.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from pathlib import Path
 from . import config
 from .errors import ModelError
 
-MODEL_FILE = "model.skops"
+MODEL_FILE = "model.npz"
 CARD_JSON = "card.json"
 CARD_MD = "card.md"
 DEFAULT_POINTER = "default"
-# The only non-sklearn object a jobclass model holds: its tokenizer, a plain function.
-TRUSTED_TYPES = ("jobclass.text.analyze",)
+ARRAYS = ("terms", "idf", "coef", "intercept", "classes", "settings")
 
 
 @dataclass(frozen=True)
@@ -51,19 +51,53 @@ def library_versions() -> dict[str, str]:
 
     import numpy
     import scipy
-    import skops
     import sklearn
 
     from . import __version__
 
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "skops": skops.__version__, "numpy": numpy.__version__, "scipy": scipy.__version__,
-            "jobclass": __version__}
+            "numpy": numpy.__version__, "scipy": scipy.__version__, "jobclass": __version__}
+
+
+def pipeline_arrays(pipeline) -> dict:
+    """The fitted state a prediction needs, as plain numeric and string arrays."""
+    import numpy as np
+
+    from .text import ANALYZER_VERSION
+
+    vectorizer, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
+    terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+    settings = {"sublinear_tf": vectorizer.sublinear_tf, "norm": vectorizer.norm,
+                "analyzer_version": ANALYZER_VERSION}
+    return {"terms": np.array(terms, dtype=str), "idf": vectorizer.idf_.astype(np.float64),
+            "coef": classifier.coef_.astype(np.float64),
+            "intercept": classifier.intercept_.astype(np.float64),
+            "classes": np.array([str(c) for c in classifier.classes_], dtype=str),
+            "settings": np.array(json.dumps(settings))}
+
+
+def pipeline_from_arrays(arrays: dict):
+    """Rebuild a fitted Pipeline from `pipeline_arrays` output."""
+    import numpy as np
+
+    from .model import build_pipeline
+
+    settings = json.loads(str(arrays["settings"]))
+    pipeline = build_pipeline()
+    vectorizer, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
+    vectorizer.set_params(sublinear_tf=settings["sublinear_tf"], norm=settings["norm"])
+    vectorizer.vocabulary_ = {str(term): i for i, term in enumerate(arrays["terms"])}
+    vectorizer.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
+    classifier.classes_ = np.asarray(arrays["classes"], dtype=object)
+    classifier.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
+    classifier.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
+    classifier.n_features_in_ = classifier.coef_.shape[1]
+    return pipeline, settings
 
 
 def save_model(pipeline, card: dict, destination: Path) -> Path:
     """Write a model folder atomically; refuse to overwrite an existing one."""
-    import skops.io as sio
+    import numpy as np
 
     destination = Path(destination)
     if destination.exists():
@@ -71,7 +105,8 @@ def save_model(pipeline, card: dict, destination: Path) -> Path:
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
     try:
-        sio.dump(pipeline, staging / MODEL_FILE)
+        with open(staging / MODEL_FILE, "wb") as handle:
+            np.savez_compressed(handle, **pipeline_arrays(pipeline))
         card = {**card, "id": destination.name, "model_sha256": sha256_file(staging / MODEL_FILE)}
         write_text_atomic(staging / CARD_JSON, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
         write_text_atomic(staging / CARD_MD, render_card_markdown(card))
@@ -117,7 +152,8 @@ def render_card_markdown(card: dict) -> str:
         lines.append(f"| {label} | {scores['precision']} | {scores['recall']} | {scores['f1']} "
                      f"| {scores['support']} |")
     lines += ["", "The title is never a feature; role-title phrases in the description are masked.",
-              "Load with `jobclass --model <id or path>`; `model.skops` loads without running code.", ""]
+              "Use with `jobclass predict --model <id or path>`; `model.npz` holds plain arrays only, "
+              "so loading it cannot run code.", ""]
     return "\n".join(lines)
 
 
@@ -164,13 +200,13 @@ def set_default(model_id: str) -> Path:
 
 
 def resolve_model(spec: str | None) -> Path:
-    """A model folder from an id, a folder path or the path of its model.skops."""
+    """A model folder from an id, a folder path or the path of its model.npz."""
     spec = spec or default_model_id()
     candidate = Path(spec)
     if candidate.is_file():
         if candidate.suffix in (".pkl", ".pickle", ".joblib"):
             raise ModelError(f"{spec}: pickle/joblib files can run code when loaded and are refused; "
-                             "use a jobclass model folder (model.skops + card.json)")
+                             "use a jobclass model folder (model.npz + card.json)")
         return candidate.parent
     if candidate.is_dir():
         return candidate
@@ -182,8 +218,12 @@ def resolve_model(spec: str | None) -> Path:
 
 def load_model(spec: str | None = None) -> LoadedModel:
     """Load a model folder, refusing anything corrupt, edited, untrusted or incompatible."""
-    import skops.io as sio
+    import zipfile
+
+    import numpy as np
     import sklearn
+
+    from .text import ANALYZER_VERSION
 
     folder = resolve_model(spec)
     retrain = f"retrain it with: jobclass train --out {folder}-new"
@@ -204,19 +244,34 @@ def load_model(spec: str | None = None) -> LoadedModel:
     if _minor(saved_version) != _minor(sklearn.__version__):
         raise ModelError(f"model {folder} was saved with scikit-learn {saved_version} but "
                          f"{sklearn.__version__} is installed; {retrain}")
+    if not zipfile.is_zipfile(model_path):
+        with open(model_path, "rb") as handle:
+            pickled = handle.read(1) == b"\x80"  # every pickle protocol >= 2 starts so
+        what = "is a pickle, which could run code; refused" if pickled else "is not a readable model file"
+        raise ModelError(f"model {folder}: {MODEL_FILE} {what}; {retrain}")
     try:
-        untrusted = sio.get_untrusted_types(file=model_path)
-    except Exception:
-        raise ModelError(f"model {folder}: {MODEL_FILE} is not a readable skops file; {retrain}") from None
-    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if unexpected:
-        raise ModelError(f"model {folder}: refused, {MODEL_FILE} references types that could run code "
-                         f"({', '.join(unexpected[:5])}); only load models you trained")
+        with np.load(model_path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in ARRAYS}
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise ModelError(f"model {folder}: refused, {MODEL_FILE} contains pickled Python objects, "
+                             "which could run code; only load models you trained") from None
+        raise ModelError(f"model {folder}: {MODEL_FILE} is not a readable model file; {retrain}") from None
+    except (OSError, KeyError, EOFError, zipfile.BadZipFile):
+        raise ModelError(f"model {folder}: {MODEL_FILE} is not a readable model file; {retrain}") from None
     try:
-        pipeline = sio.load(model_path, trusted=list(TRUSTED_TYPES))
-    except Exception:
-        raise ModelError(f"model {folder}: {MODEL_FILE} could not be loaded; {retrain}") from None
-    classes = [str(c) for c in getattr(pipeline, "classes_", [])]
+        pipeline, settings = pipeline_from_arrays(arrays)
+        consistent = (arrays["coef"].shape == (len(arrays["classes"]), len(arrays["terms"]))
+                      and arrays["idf"].shape == (len(arrays["terms"]),))
+    except (ValueError, KeyError, TypeError):
+        consistent = False
+    if not consistent:
+        raise ModelError(f"model {folder}: {MODEL_FILE} holds inconsistent arrays; {retrain}")
+    if settings.get("analyzer_version") != ANALYZER_VERSION:
+        raise ModelError(f"model {folder} was built with tokenizer version "
+                         f"{settings.get('analyzer_version')}, this jobclass uses {ANALYZER_VERSION}; "
+                         f"{retrain}")
+    classes = [str(c) for c in pipeline.classes_]
     if classes != list(card.get("labels", [])):
         raise ModelError(f"model {folder}: the card's labels {card.get('labels')} do not match the "
                          f"model's {classes}; {retrain}")

@@ -11,6 +11,8 @@ import re
 import unicodedata
 
 ROLE_LABELS = ("ai_engineering", "ml_engineering", "other")
+# Bump when `analyze` changes what tokens it emits: saved vocabularies depend on it.
+ANALYZER_VERSION = 1
 
 # Words that qualify a role noun in titles ("applied ML", "GenAI", "AI/ML"); a space in an
 # entry stands for a space or hyphen.

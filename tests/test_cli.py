@@ -230,7 +230,7 @@ def test_batch_with_corrupt_model_writes_nothing(run, tiny_model, tmp_path):
 
     broken = tmp_path / "broken"
     shutil.copytree(tiny_model, broken)
-    (broken / "model.skops").write_bytes(b"garbage")
+    (broken / "model.npz").write_bytes(b"garbage")
     source = write_csv(tmp_path / "in.csv", f'description\n"{RAG}"\n')
     out = tmp_path / "out.csv"
     assert_clean_error(run("batch", source, "-o", out, "--model", broken), "does not match its card")

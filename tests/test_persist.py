@@ -46,7 +46,7 @@ def test_truncated_model_is_refused_with_the_retrain_command(model_copy):
 def test_corrupt_file_with_matching_card_is_refused(model_copy):
     (model_copy / MODEL_FILE).write_bytes(b"not a zip at all")
     edit_card(model_copy, model_sha256=sha256_file(model_copy / MODEL_FILE))
-    with pytest.raises(ModelError, match="not a readable skops file"):
+    with pytest.raises(ModelError, match="not a readable model file"):
         load_model(str(model_copy))
 
 
@@ -64,7 +64,7 @@ def test_unreadable_card(model_copy):
 
 def test_missing_model_file(model_copy):
     (model_copy / MODEL_FILE).unlink()
-    with pytest.raises(ModelError, match="model.skops is missing"):
+    with pytest.raises(ModelError, match="model.npz is missing"):
         load_model(str(model_copy))
 
 
@@ -75,23 +75,68 @@ def test_model_from_another_sklearn_version(model_copy):
         load_model(str(model_copy))
 
 
-def test_malicious_model_is_refused_and_never_runs(model_copy, tmp_path):
-    """A file whose card hash matches but which references os.system must not load."""
-    import os
+class Boom:
+    """Unpickling this runs a shell command: what a malicious model file would do."""
 
-    import skops.io as sio
-    from sklearn.preprocessing import FunctionTransformer
+    def __init__(self, canary):
+        self.canary = canary
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.canary}",))
+
+
+def test_malicious_model_is_refused_and_never_runs(model_copy, tmp_path):
+    """A model file with a pickled payload, its card hash updated to match, must not load."""
+    import numpy as np
 
     canary = tmp_path / "pwned"
-    evil = FunctionTransformer(func=os.system, kw_args={"command": f"touch {canary}"})
-    sio.dump(evil, model_copy / MODEL_FILE)
+    with np.load(model_copy / MODEL_FILE) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["coef"] = np.array([Boom(canary)], dtype=object)
+    with open(model_copy / MODEL_FILE, "wb") as handle:
+        np.savez(handle, **arrays, allow_pickle=True)
     edit_card(model_copy, model_sha256=sha256_file(model_copy / MODEL_FILE))
-    with pytest.raises(ModelError, match="refused.*could run code.*system"):
+    with pytest.raises(ModelError, match="refused.*pickled Python objects.*could run code"):
         load_model(str(model_copy))
     assert not canary.exists()
     result = CliRunner().invoke(cli, ["predict", "some text", "--model", str(model_copy)])
     assert 1 == result.exit_code
     assert result.stderr.startswith("Error: model") and "refused" in result.stderr
+    assert not canary.exists()
+
+
+def test_inconsistent_arrays_are_refused(model_copy):
+    import numpy as np
+
+    with np.load(model_copy / MODEL_FILE) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["idf"] = arrays["idf"][:-3]
+    with open(model_copy / MODEL_FILE, "wb") as handle:
+        np.savez(handle, **arrays)
+    edit_card(model_copy, model_sha256=sha256_file(model_copy / MODEL_FILE))
+    with pytest.raises(ModelError, match="inconsistent arrays"):
+        load_model(str(model_copy))
+
+
+def test_model_from_another_tokenizer_version(model_copy, monkeypatch):
+    import jobclass.text
+
+    monkeypatch.setattr(jobclass.text, "ANALYZER_VERSION", 999)
+    with pytest.raises(ModelError, match="tokenizer version 1, this jobclass uses 999; retrain"):
+        load_model(str(model_copy))
+
+
+def test_a_pickle_posing_as_the_model_is_refused(model_copy, tmp_path):
+    import pickle
+
+    canary = tmp_path / "pwned"
+    (model_copy / MODEL_FILE).write_bytes(pickle.dumps(Boom(canary)))
+    edit_card(model_copy, model_sha256=sha256_file(model_copy / MODEL_FILE))
+    with pytest.raises(ModelError, match="is a pickle, which could run code; refused"):
+        load_model(str(model_copy))
+    assert not canary.exists()
 
 
 def test_pickle_files_are_refused(tmp_path):
@@ -102,14 +147,14 @@ def test_pickle_files_are_refused(tmp_path):
 
 
 def test_interrupted_save_leaves_nothing(tiny_model, tmp_path, monkeypatch):
-    import skops.io as sio
+    import numpy as np
 
     loaded = load_model(str(tiny_model))
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sio, "dump", crash)
+    monkeypatch.setattr(np, "savez_compressed", crash)
     with pytest.raises(KeyboardInterrupt):
         save_model(loaded.pipeline, loaded.card, tmp_path / "new")
     assert [] == list(tmp_path.iterdir())
