@@ -11,21 +11,20 @@ from pathlib import Path
 from . import config
 from .errors import InputError
 from .model import (
-    SEED, TARGET_COVERAGE, Evaluation, Prediction, build_pipeline, choose_threshold,
-    cross_validated_probabilities, predict_many, probabilities_in_label_order, score,
-    tfidf_features,
+    EMPTY_TEXT, NO_KNOWN_WORDS, SEED, TARGET_COVERAGE, Evaluation, Prediction, choose_threshold, cross_validated_probabilities,
+    fit, predict_many, probabilities, score, tfidf_features,
 )
 from .persist import LoadedModel, library_versions, load_model, save_model
 
 DEFAULT_C = 10.0
 
 
-def usable_text_problem(pipeline, text: str | None) -> str | None:
+def usable_text_problem(model, text: str | None) -> str | None:
     """Why a description cannot be classified, or None when it can."""
     if text is None or not str(text).strip():
-        return "empty description"
-    if tfidf_features(pipeline, [text]).nnz == 0:
-        return "no words the model knows (is this a job description?)"
+        return EMPTY_TEXT
+    if tfidf_features(model, [text]).nnz == 0:
+        return NO_KNOWN_WORDS
     return None
 
 
@@ -33,10 +32,10 @@ def classify(text: str, *, title: str | None = None, model: LoadedModel | str | 
              evidence_top: int = 5) -> Prediction:
     """Classify one description; raises InputError when it is empty or unusable."""
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
-    problem = usable_text_problem(loaded.pipeline, text)
+    problem = usable_text_problem(loaded.model, text)
     if problem:
         raise InputError(f"{problem}; pass the posting's description text")
-    return predict_many(loaded.pipeline, [text], titles=[title], threshold=loaded.threshold,
+    return predict_many(loaded.model, [text], titles=[title], threshold=loaded.threshold,
                         model_id=loaded.model_id, evidence_top=evidence_top)[0]
 
 
@@ -49,7 +48,7 @@ class TrainResult:
 
 def fit_with_card(frame, *, sources: Iterable[str] = (), parent: str | None = None,
                   C: float = DEFAULT_C) -> tuple[object, dict, Evaluation]:
-    """Cross-validate, choose the threshold, fit on everything; return pipeline, card and CV figures."""
+    """Cross-validate, choose the threshold, fit on everything; return the model, card and CV figures."""
     from .data import corpus_hash
 
     texts, labels = frame["description"].tolist(), frame["label"].tolist()
@@ -57,11 +56,11 @@ def fit_with_card(frame, *, sources: Iterable[str] = (), parent: str | None = No
     oof = cross_validated_probabilities(texts, labels, folds=folds, C=C)
     threshold = choose_threshold(oof)
     cv = score(labels, oof, threshold=threshold, titles=frame["title"].tolist())
-    pipeline = build_pipeline(C=C).fit(texts, labels)
+    model = fit(texts, labels, C=C)
     card = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "parent": parent,
-        "labels": [str(c) for c in pipeline.classes_],
+        "labels": list(model.classes),
         "threshold": threshold,
         "target_coverage": TARGET_COVERAGE,
         "params": {"C": C, "class_weight": "balanced", "features": "tfidf word unigrams + "
@@ -76,7 +75,7 @@ def fit_with_card(frame, *, sources: Iterable[str] = (), parent: str | None = No
         "cv_metrics": evaluation_dict(cv),
         "versions": library_versions(),
     }
-    return pipeline, card, cv
+    return model, card, cv
 
 
 def train(paths: Iterable[Path] | None = None, *, out: Path | None = None,
@@ -86,11 +85,11 @@ def train(paths: Iterable[Path] | None = None, *, out: Path | None = None,
 
     paths = list(paths) if paths else [config.corpus_dir()]
     data = validate_corpus(paths)
-    pipeline, card, cv = fit_with_card(data.frame, sources=[str(p) for p in paths], C=C)
+    model, card, cv = fit_with_card(data.frame, sources=[str(p) for p in paths], C=C)
     if out is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         out = config.user_models_dir() / f"jc-{stamp}-{card['data']['hash'][:8]}"
-    path = save_model(pipeline, card, out)
+    path = save_model(model, card, out)
     return TrainResult(path=path, card={**card, "id": path.name}, cv=cv)
 
 
@@ -107,6 +106,5 @@ def evaluate_file(path: str | Path, *, model: LoadedModel | str | None = None,
 
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
     table = read_evaluation_table(Path(path), encoding=encoding)
-    probabilities = probabilities_in_label_order(loaded.pipeline, table.texts)
-    return score(table.labels, probabilities, threshold=loaded.threshold, titles=table.titles,
+    return score(table.labels, probabilities(loaded.model, table.texts), threshold=loaded.threshold, titles=table.titles,
                  mismatch=table.mismatch)

@@ -14,12 +14,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .data import TEXT_COLUMNS, TITLE_COLUMNS, find_column, guess_encoding
 from .errors import InputError
 from .persist import LoadedModel, load_model
-from .text import ROLE_LABELS
+from .text import ROLE_LABELS, title_role
 
 OUTPUT_COLUMNS = ("predicted_label", "confidence", "p_ai_engineering", "p_ml_engineering",
                   "p_other", "title_role", "title_mismatch", "evidence", "model_id", "error")
@@ -44,36 +45,29 @@ _worker_model: LoadedModel | None = None
 
 def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
     """One output tuple per row (in OUTPUT_COLUMNS order), errors kept in place."""
-    from .api import usable_text_problem
-    from .model import predict_many, tfidf_features
+    from .model import (
+        EMPTY_TEXT, NO_KNOWN_WORDS, UNCERTAIN, probabilities, strongest_terms, tfidf_features,
+    )
 
-    model = _worker_model
-    usable, problems = [], {}
-    features = tfidf_features(model.pipeline, texts)
-    empty_rows = set((features.getnnz(axis=1) == 0).nonzero()[0].tolist())
-    for i, text in enumerate(texts):
-        if not text.strip():
-            problems[i] = "empty description"
-        elif i in empty_rows:
-            problems[i] = usable_text_problem(model.pipeline, text)
-        else:
-            usable.append(i)
-    predictions = predict_many(model.pipeline, features=features[usable],
-                               titles=[titles[i] for i in usable], threshold=model.threshold,
-                               model_id=model.model_id, evidence_top=EVIDENCE_TERMS)
-    by_row = dict(zip(usable, predictions))
+    loaded = _worker_model
+    features = tfidf_features(loaded.model, texts)
+    probs = probabilities(loaded.model, features=features)
+    best = probs.argmax(axis=1)
+    confidence = probs.max(axis=1)
+    evidence = strongest_terms(loaded.model, features, best, top=EVIDENCE_TERMS)
+    known_words = features.getnnz(axis=1)
+    rounded = np.round(probs, 4).tolist()
     rows = []
-    for i in range(len(texts)):
-        if i in problems:
-            rows.append(("", "", "", "", "", "", "", "", model.model_id, problems[i]))
+    for i, (text, title) in enumerate(zip(texts, titles)):
+        problem = EMPTY_TEXT if not text.strip() else None if known_words[i] else NO_KNOWN_WORDS
+        if problem:
+            rows.append(("", "", "", "", "", "", "", "", loaded.model_id, problem))
             continue
-        p = by_row[i]
-        rows.append((
-            p.label, p.confidence, *(p.probabilities[label] for label in ROLE_LABELS),
-            p.title_role or "",
-            "" if p.title_mismatch is None else str(p.title_mismatch).lower(),
-            "; ".join(term for term, _ in p.evidence.toward), p.model_id, "",
-        ))
+        label = ROLE_LABELS[best[i]] if confidence[i] >= loaded.threshold else UNCERTAIN
+        role = title_role(title) if title is not None else ""
+        mismatch = "" if role in ("", "unknown") or label == UNCERTAIN else str(role != label).lower()
+        rows.append((label, round(float(confidence[i]), 4), *rounded[i], role, mismatch,
+                     "; ".join(evidence[i]), loaded.model_id, ""))
     return rows
 
 
@@ -191,46 +185,34 @@ def _stream(handle, name, staged, loaded, encoding, text_column, title_column, f
         raise InputError(_parse_message(name, exc)) from None
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
-    state = {"rows": 0, "mismatches": 0, "first": True, "columns": None}
+    state = {"rows": 0, "mismatches": 0, "columns": None}
     pending = []
 
-    def write(chunk: pd.DataFrame, results: list[tuple]) -> None:
-        appended = pd.DataFrame(results, columns=list(OUTPUT_COLUMNS), index=chunk.index)
-        # An input that already has e.g. `title_role` keeps it; ours is told apart by a prefix.
-        appended.columns = [f"jobclass_{c}" if c in chunk.columns else c for c in OUTPUT_COLUMNS]
-        combined = pd.concat([chunk, appended], axis=1)
-        if fmt == "csv":
-            combined.to_csv(staged, header=state["first"], index=False, lineterminator="\n")
-        else:
-            combined.to_json(staged, orient="records", lines=True, force_ascii=False)
-        state["first"] = False
-        for label, mismatch, error in results_columns(results):
-            if error:
-                reasons[error] += 1
-            else:
-                counts[label] += 1
-            state["mismatches"] += mismatch == "true"
-        state["rows"] += len(chunk)
+    def write(rendered: tuple[str, Counter, int, Counter, int]) -> None:
+        text, labels, mismatches, errors, rows = rendered
+        staged.write(text)
+        counts.update(labels)
+        reasons.update(errors)
+        state["mismatches"] += mismatches
+        state["rows"] += rows
 
     try:
         for chunk in reader:
-            if state["columns"] is None:
+            first = state["columns"] is None
+            if first:
                 state["columns"] = _choose_columns(name, list(chunk.columns), text_column, title_column)
-            text_col, title_col = state["columns"]
-            texts = chunk[text_col].tolist()
-            titles = chunk[title_col].tolist() if title_col else [None] * len(chunk)
+            job = (chunk, *state["columns"], fmt, first)
             if pool is None:
-                write(chunk, _classify_chunk(texts, titles))
+                write(_render_chunk(*job))
             else:
-                pending.append((chunk, pool.submit(_classify_chunk, texts, titles)))
+                pending.append(pool.submit(_render_chunk, *job))
                 while len(pending) > jobs:  # a bounded window keeps memory flat
-                    done_chunk, future = pending.pop(0)
-                    write(done_chunk, future.result())
+                    write(pending.pop(0).result())
             if progress and size:
                 raw = getattr(handle, "fileobj", None) or handle  # compressed bytes for .gz
                 progress(min(raw.tell(), size), size)
-        for done_chunk, future in pending:
-            write(done_chunk, future.result())
+        for future in pending:
+            write(future.result())
     except pd.errors.EmptyDataError:
         raise InputError(f"{name}: empty file; expected a CSV with a header row") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -242,10 +224,29 @@ def _stream(handle, name, staged, loaded, encoding, text_column, title_column, f
             "text_column": state["columns"][0], "title_column": state["columns"][1]}
 
 
-def results_columns(results: list[tuple]):
-    """(label, title_mismatch, error) of each result row, for the summary counts."""
-    label_at, mismatch_at = OUTPUT_COLUMNS.index("predicted_label"), OUTPUT_COLUMNS.index("title_mismatch")
-    return ((row[label_at], row[mismatch_at], row[-1]) for row in results)
+def _render_chunk(chunk: pd.DataFrame, text_col: str, title_col: str | None, fmt: str,
+                  header: bool) -> tuple[str, Counter, int, Counter, int]:
+    """Classify a chunk and serialise it with the appended columns, in the worker.
+
+    Serialising here rather than in the reading process spreads the cost over the workers.
+    """
+    texts = chunk[text_col].tolist()
+    titles = chunk[title_col].tolist() if title_col else [None] * len(chunk)
+    results = _classify_chunk(texts, titles)
+    appended = pd.DataFrame(results, columns=list(OUTPUT_COLUMNS), index=chunk.index)
+    # An input that already has e.g. `title_role` keeps it; ours is told apart by a prefix.
+    appended.columns = [f"jobclass_{c}" if c in chunk.columns else c for c in OUTPUT_COLUMNS]
+    combined = pd.concat([chunk, appended], axis=1)
+    if fmt == "csv":
+        text = combined.to_csv(header=header, index=False, lineterminator="\n")
+    else:
+        text = combined.to_json(orient="records", lines=True, force_ascii=False)
+    label_at = OUTPUT_COLUMNS.index("predicted_label")
+    mismatch_at = OUTPUT_COLUMNS.index("title_mismatch")
+    labels = Counter(row[label_at] for row in results if not row[-1])
+    errors = Counter(row[-1] for row in results if row[-1])
+    mismatches = sum(row[mismatch_at] == "true" for row in results)
+    return text, labels, mismatches, errors, len(chunk)
 
 
 def _parse_message(name: str, exc: Exception) -> str:

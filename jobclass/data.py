@@ -212,10 +212,10 @@ def content_key(text: str) -> str:
 
 
 def _shingles(text: str, n: int = 5) -> set[int]:
-    from .text import _CJK_BIGRAM, _WORD  # the model's own token rules, titles unmasked
+    from .text import _CJK_BIGRAM, latin_words  # the model's own token rules, titles unmasked
 
     folded = normalise(text)
-    tokens = _WORD.findall(folded) + _CJK_BIGRAM.findall(folded)
+    tokens = latin_words(folded) + _CJK_BIGRAM.findall(folded)
     return {hash(tuple(tokens[i:i + n])) for i in range(max(len(tokens) - n + 1, 1))}
 
 

@@ -1,23 +1,24 @@
-"""The classifier: build the pipeline, train with cross-validation, predict, explain, evaluate."""
+"""The classifier: build the pipeline, train with cross-validation, predict, explain, evaluate.
+
+Training fits a scikit-learn Pipeline. Prediction runs on `TextModel`, the fitted Pipeline's
+state as plain arrays, computed with NumPy alone: importing scikit-learn takes a second,
+most of a cold `jobclass predict`, and a test holds both to the same probabilities.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import normalize
 
-from .text import ROLE_LABELS, analyze, title_role
+from .text import ANALYZER_VERSION, ROLE_LABELS, analyze, title_role
 
 UNCERTAIN = "uncertain"
+EMPTY_TEXT = "empty description"
+NO_KNOWN_WORDS = "no words the model knows (is this a job description?)"
 TARGET_COVERAGE = 0.9
 SEED = 0
 
@@ -69,13 +70,84 @@ class Evaluation:
     title_only_macro_f1: float | None
 
 
-def build_pipeline(*, C: float = 10.0) -> Pipeline:
+def build_pipeline(*, C: float = 10.0):
     """TF-IDF over masked description tokens, then multinomial logistic regression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
     return Pipeline([
         ("tfidf", TfidfVectorizer(analyzer=analyze, sublinear_tf=True, min_df=2, max_df=0.9,
                                   dtype=np.float32)),
         ("clf", LogisticRegression(C=C, class_weight="balanced", max_iter=2000)),
     ])
+
+
+@dataclass(frozen=True, eq=False)
+class TextModel:
+    """A fitted pipeline's state: vocabulary, idf, and the linear model over it."""
+
+    terms: np.ndarray  # feature names, in column order
+    idf: np.ndarray
+    coef: np.ndarray  # one row per class (binary models: one row, for classes[1])
+    intercept: np.ndarray
+    classes: tuple[str, ...]
+    sublinear_tf: bool = True
+    norm: str | None = "l2"
+    analyzer_version: int = ANALYZER_VERSION
+    vocabulary: dict = field(init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "vocabulary", {str(t): i for i, t in enumerate(self.terms)})
+
+    @classmethod
+    def from_pipeline(cls, pipeline) -> TextModel:
+        vectorizer, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
+        terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+        return cls(terms=np.array(terms, dtype=str), idf=vectorizer.idf_.astype(np.float64),
+                   coef=classifier.coef_.astype(np.float64),
+                   intercept=classifier.intercept_.astype(np.float64),
+                   classes=tuple(str(c) for c in classifier.classes_),
+                   sublinear_tf=bool(vectorizer.sublinear_tf), norm=vectorizer.norm)
+
+    def consistent(self) -> bool:
+        """Do the arrays fit together (as they do in anything `fit` produced)?"""
+        k = len(self.classes)
+        return (self.idf.shape == (len(self.terms),) and self.coef.ndim == 2
+                and self.coef.shape[1] == len(self.terms)
+                and self.coef.shape[0] == (1 if k == 2 else k) and self.intercept.shape == (self.coef.shape[0],)
+                and set(self.classes) <= set(ROLE_LABELS) and len(set(self.classes)) == k >= 2)
+
+
+def fit(texts: Sequence[str], labels: Sequence[str], *, C: float = 10.0) -> TextModel:
+    return TextModel.from_pipeline(build_pipeline(C=C).fit(list(texts), list(labels)))
+
+
+def tfidf_features(model: TextModel, texts: Sequence[str]) -> sparse.csr_matrix:
+    """TfidfVectorizer.transform, computed with array operations instead of a loop per token."""
+    lookup = model.vocabulary.get
+    ids: list[int] = []
+    lengths = np.empty(len(texts), dtype=np.int64)
+    for row, text in enumerate(texts):
+        tokens = analyze(text)
+        ids.extend(map(lookup, tokens, repeat(-1, len(tokens))))
+        lengths[row] = len(tokens)
+    columns = np.fromiter(ids, dtype=np.int64, count=len(ids))
+    rows = np.repeat(np.arange(len(texts)), lengths)
+    known = columns >= 0
+    counts = sparse.csr_matrix((np.ones(int(known.sum())), (rows[known], columns[known])),
+                               shape=(len(texts), len(model.terms)))
+    counts.sum_duplicates()
+    if model.sublinear_tf:
+        np.log(counts.data, counts.data)
+        counts.data += 1.0
+    counts.data *= model.idf[counts.indices]
+    if model.norm == "l2":
+        row_of = np.repeat(np.arange(len(texts)), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(row_of, weights=counts.data ** 2, minlength=len(texts)))
+        norms[norms == 0] = 1.0
+        counts.data /= norms[row_of]
+    return counts.astype(np.float32)
 
 
 def cross_validated_probabilities(texts: Sequence[str], labels: Sequence[str], *, folds: int = 5,
@@ -86,6 +158,8 @@ def cross_validated_probabilities(texts: Sequence[str], labels: Sequence[str], *
     With `base_mask`, each fold trains only on its base rows: the model the data had before
     new rows were added, scored on exactly the same held-out rows.
     """
+    from sklearn.model_selection import StratifiedKFold
+
     texts = np.asarray(texts, dtype=object)
     labels = np.asarray(labels, dtype=object)
     out = np.zeros((len(texts), len(ROLE_LABELS)))
@@ -93,51 +167,27 @@ def cross_validated_probabilities(texts: Sequence[str], labels: Sequence[str], *
     for train, test in splitter.split(texts, labels):
         if base_mask is not None:
             train = train[base_mask[train]]
-        pipeline = build_pipeline(C=C).fit(texts[train], labels[train])
-        out[test] = probabilities_in_label_order(pipeline, texts[test])
+        out[test] = probabilities(fit(texts[train], labels[train], C=C), texts[test])
     return out
 
 
-def probabilities_in_label_order(pipeline: Pipeline, texts: Sequence[str] | None = None, *,
-                                 features=None) -> np.ndarray:
-    """predict_proba with one column per ROLE_LABELS entry (zeros for labels never trained)."""
+def probabilities(model: TextModel, texts: Sequence[str] | None = None, *,
+                  features=None) -> np.ndarray:
+    """Class probabilities, one column per ROLE_LABELS entry (zeros for labels never trained)."""
     if features is None:
-        features = tfidf_features(pipeline, texts)
-    raw = pipeline.named_steps["clf"].predict_proba(features)
+        features = tfidf_features(model, texts)
+    scores = np.asarray(features @ model.coef.T, dtype=np.float64) + model.intercept
+    if model.coef.shape[0] == 1:  # binary: sigmoid of one score, as scikit-learn does
+        positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+        raw = np.column_stack([1.0 - positive, positive])
+    else:
+        scores -= scores.max(axis=1, keepdims=True)
+        raw = np.exp(scores)
+        raw /= raw.sum(axis=1, keepdims=True)
     out = np.zeros((raw.shape[0], len(ROLE_LABELS)))
-    for column, label in enumerate(pipeline.named_steps["clf"].classes_):
+    for column, label in enumerate(model.classes):
         out[:, ROLE_LABELS.index(label)] = raw[:, column]
     return out
-
-
-def tfidf_features(pipeline: Pipeline, texts: Sequence[str]) -> sparse.csr_matrix:
-    """The fitted vectorizer's transform, computed with array operations instead of a loop per token.
-
-    Equal to `TfidfVectorizer.transform` (a test holds it to that); prediction spends most of
-    its time here, and scikit-learn counts tokens one Python statement at a time.
-    """
-    vectorizer = pipeline.named_steps["tfidf"]
-    lookup, analyzer = vectorizer.vocabulary_.get, vectorizer.analyzer
-    ids: list[int] = []
-    lengths = np.empty(len(texts), dtype=np.int64)
-    for row, text in enumerate(texts):
-        tokens = analyzer(text)
-        ids.extend(map(lookup, tokens, repeat(-1, len(tokens))))
-        lengths[row] = len(tokens)
-    columns = np.fromiter(ids, dtype=np.int64, count=len(ids))
-    rows = np.repeat(np.arange(len(texts)), lengths)
-    known = columns >= 0
-    counts = sparse.csr_matrix((np.ones(int(known.sum()), dtype=np.float64),
-                                (rows[known], columns[known])),
-                               shape=(len(texts), len(vectorizer.vocabulary_)))
-    counts.sum_duplicates()
-    if vectorizer.sublinear_tf:
-        np.log(counts.data, counts.data)
-        counts.data += 1.0
-    counts.data *= vectorizer.idf_[counts.indices]
-    if vectorizer.norm:
-        counts = normalize(counts, norm=vectorizer.norm, copy=False)
-    return counts.astype(vectorizer.dtype)
 
 
 def choose_threshold(probabilities: np.ndarray, *, coverage: float = TARGET_COVERAGE) -> float:
@@ -146,57 +196,76 @@ def choose_threshold(probabilities: np.ndarray, *, coverage: float = TARGET_COVE
     return float(np.round(np.quantile(confidence, 1.0 - coverage), 4))
 
 
-def explain(pipeline: Pipeline, features: sparse.csr_matrix, label_indices: np.ndarray, *,
+def explain(model: TextModel, features: sparse.csr_matrix, label_indices: np.ndarray, *,
             top: int = 5) -> list[Evidence]:
     """Per row, the n-grams pushing toward its label and against it.
 
-    A contribution is tf-idf value x (weight for the label - mean weight over labels). All rows
-    are ranked in one sort, so explaining a batch costs about as much as predicting it.
+    A contribution is tf-idf value x (weight for the label - mean weight over labels).
     """
-    names, relative = _explanation_tables(pipeline)
-    row_of = np.repeat(np.arange(features.shape[0]), np.diff(features.indptr))
-    contributions = features.data * relative[np.asarray(label_indices)[row_of], features.indices]
-    order = np.lexsort((-contributions, row_of))  # within each row, strongest first
-    ranked_terms, ranked = features.indices[order], contributions[order]
+    bounds, terms, values = _ranked_contributions(model, features, label_indices)
     evidence = []
-    for start, end in zip(features.indptr[:-1], features.indptr[1:]):
-        toward = [(names[ranked_terms[i]], round(float(ranked[i]), 4))
-                  for i in range(start, min(start + top, end)) if ranked[i] > 0]
-        against = [(names[ranked_terms[i]], round(float(ranked[i]), 4))
-                   for i in range(end - 1, max(end - top, start) - 1, -1) if ranked[i] < 0]
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        toward = [(terms[i], round(float(values[i]), 4))
+                  for i in range(start, min(start + top, end)) if values[i] > 0]
+        against = [(terms[i], round(float(values[i]), 4))
+                   for i in range(end - 1, max(end - top, start) - 1, -1) if values[i] < 0]
         evidence.append(Evidence(toward=tuple(toward), against=tuple(against)))
     return evidence
 
 
-def _explanation_tables(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
-    """Feature names and per-label relative weights (rows in ROLE_LABELS order), built once."""
-    classifier = pipeline.named_steps["clf"]
-    cached = getattr(classifier, "_jobclass_explanation", None)
-    if cached is None:
-        weights = classifier.coef_
-        if weights.shape[0] == 1:  # binary models store one row: +w for classes_[1]
-            weights = np.vstack([-weights[0], weights[0]])
-        relative = np.zeros((len(ROLE_LABELS), weights.shape[1]))
-        for row, label in enumerate(classifier.classes_):
-            relative[ROLE_LABELS.index(label)] = weights[row] - weights.mean(axis=0)
-        cached = (pipeline.named_steps["tfidf"].get_feature_names_out(), relative)
-        classifier._jobclass_explanation = cached
-    return cached
+def strongest_terms(model: TextModel, features: sparse.csr_matrix, label_indices: np.ndarray, *,
+                    top: int = 3) -> list[list[str]]:
+    """Per row, only the n-grams pushing hardest toward its label (what batch output shows)."""
+    bounds, terms, _ = _ranked_contributions(model, features, label_indices, positive_only=True)
+    return [list(terms[start:min(start + top, end)]) for start, end in zip(bounds[:-1], bounds[1:])]
 
 
-def predict_many(pipeline: Pipeline, texts: Sequence[str] | None = None, *,
+def _ranked_contributions(model: TextModel, features: sparse.csr_matrix, label_indices: np.ndarray,
+                          *, positive_only: bool = False):
+    """Contributions of every stored feature, grouped by row and strongest first.
+
+    Returns row boundaries (like CSR indptr), the ranked feature names and their values.
+    All rows are ranked with one argsort, so explaining a batch costs little beside predicting it.
+    """
+    names, relative = _relative_weights(model)
+    rows = features.shape[0]
+    row_of = np.repeat(np.arange(rows), np.diff(features.indptr))
+    columns = features.indices
+    contributions = features.data * relative[np.asarray(label_indices)[row_of], columns]
+    if positive_only:
+        keep = contributions > 0
+        row_of, columns, contributions = row_of[keep], columns[keep], contributions[keep]
+    # One float key: the integer part keeps rows apart and 0.5 - arctan/pi maps a contribution
+    # decreasingly into (0, 1). Stable, so ties keep column order whatever the chunking.
+    order = np.argsort(row_of + (0.5 - np.arctan(contributions) / np.pi), kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=rows))])
+    return bounds, names[columns[order]], contributions[order]
+
+
+def _relative_weights(model: TextModel) -> tuple[np.ndarray, np.ndarray]:
+    """Feature names and per-label weights minus the mean over labels (rows in ROLE_LABELS order)."""
+    weights = model.coef
+    if weights.shape[0] == 1:  # binary models store one row: +w for classes[1]
+        weights = np.vstack([-weights[0], weights[0]])
+    relative = np.zeros((len(ROLE_LABELS), weights.shape[1]))
+    for row, label in enumerate(model.classes):
+        relative[ROLE_LABELS.index(label)] = weights[row] - weights.mean(axis=0)
+    return model.terms, relative
+
+
+def predict_many(model: TextModel, texts: Sequence[str] | None = None, *,
                  titles: Sequence[str | None], threshold: float, model_id: str,
                  evidence_top: int = 5, features=None) -> list[Prediction]:
     """Predict non-empty descriptions (or their tf-idf `features`); titles may be None."""
     if features is None:
-        features = tfidf_features(pipeline, texts)
-    probabilities = probabilities_in_label_order(pipeline, features=features)
-    best_labels = probabilities.argmax(axis=1)
-    evidence = explain(pipeline, features, best_labels, top=evidence_top)
+        features = tfidf_features(model, texts)
+    probs = probabilities(model, features=features)
+    best_labels = probs.argmax(axis=1)
+    evidence = explain(model, features, best_labels, top=evidence_top)
     predictions = []
     for i, title in enumerate(titles):
         best = int(best_labels[i])
-        confidence = float(probabilities[i, best])
+        confidence = float(probs[i, best])
         label = ROLE_LABELS[best] if confidence >= threshold else UNCERTAIN
         role = title_role(title) if title is not None else None
         mismatch = None
@@ -206,7 +275,7 @@ def predict_many(pipeline: Pipeline, texts: Sequence[str] | None = None, *,
             label=label,
             best_label=ROLE_LABELS[best],
             confidence=round(confidence, 4),
-            probabilities={lab: round(float(p), 4) for lab, p in zip(ROLE_LABELS, probabilities[i])},
+            probabilities={lab: round(float(p), 4) for lab, p in zip(ROLE_LABELS, probs[i])},
             evidence=evidence[i],
             title_role=role,
             title_mismatch=mismatch,
@@ -223,6 +292,8 @@ def score(gold: Sequence[str], probabilities: np.ndarray, *, threshold: float,
     `mismatch` marks rows whose title disagrees with the gold label; when not given it is
     derived from `titles` with the same keyword reading that `title_role` uses.
     """
+    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
     gold = np.asarray(gold, dtype=object)
     predicted = np.asarray(ROLE_LABELS, dtype=object)[probabilities.argmax(axis=1)]
     precision, recall, f1, support = precision_recall_fscore_support(

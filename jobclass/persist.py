@@ -30,7 +30,7 @@ ARRAYS = ("terms", "idf", "coef", "intercept", "classes", "settings")
 class LoadedModel:
     model_id: str
     path: Path
-    pipeline: object
+    model: object  # a jobclass.model.TextModel
     card: dict
 
     @property
@@ -59,43 +59,28 @@ def library_versions() -> dict[str, str]:
             "numpy": numpy.__version__, "scipy": scipy.__version__, "jobclass": __version__}
 
 
-def pipeline_arrays(pipeline) -> dict:
-    """The fitted state a prediction needs, as plain numeric and string arrays."""
+def model_arrays(model) -> dict:
+    """A TextModel as plain numeric and string arrays (no Python objects, so no pickle)."""
     import numpy as np
 
-    from .text import ANALYZER_VERSION
-
-    vectorizer, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
-    terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
-    settings = {"sublinear_tf": vectorizer.sublinear_tf, "norm": vectorizer.norm,
-                "analyzer_version": ANALYZER_VERSION}
-    return {"terms": np.array(terms, dtype=str), "idf": vectorizer.idf_.astype(np.float64),
-            "coef": classifier.coef_.astype(np.float64),
-            "intercept": classifier.intercept_.astype(np.float64),
-            "classes": np.array([str(c) for c in classifier.classes_], dtype=str),
+    settings = {"sublinear_tf": model.sublinear_tf, "norm": model.norm,
+                "analyzer_version": model.analyzer_version}
+    return {"terms": model.terms, "idf": model.idf, "coef": model.coef,
+            "intercept": model.intercept, "classes": np.array(model.classes, dtype=str),
             "settings": np.array(json.dumps(settings))}
 
 
-def pipeline_from_arrays(arrays: dict):
-    """Rebuild a fitted Pipeline from `pipeline_arrays` output."""
-    import numpy as np
-
-    from .model import build_pipeline
+def model_from_arrays(arrays: dict):
+    from .model import TextModel
 
     settings = json.loads(str(arrays["settings"]))
-    pipeline = build_pipeline()
-    vectorizer, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
-    vectorizer.set_params(sublinear_tf=settings["sublinear_tf"], norm=settings["norm"])
-    vectorizer.vocabulary_ = {str(term): i for i, term in enumerate(arrays["terms"])}
-    vectorizer.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
-    classifier.classes_ = np.asarray(arrays["classes"], dtype=object)
-    classifier.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
-    classifier.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
-    classifier.n_features_in_ = classifier.coef_.shape[1]
-    return pipeline, settings
+    return TextModel(terms=arrays["terms"], idf=arrays["idf"], coef=arrays["coef"],
+                     intercept=arrays["intercept"], classes=tuple(str(c) for c in arrays["classes"]),
+                     sublinear_tf=bool(settings["sublinear_tf"]), norm=settings["norm"],
+                     analyzer_version=settings["analyzer_version"])
 
 
-def save_model(pipeline, card: dict, destination: Path) -> Path:
+def save_model(model, card: dict, destination: Path) -> Path:
     """Write a model folder atomically; refuse to overwrite an existing one."""
     import numpy as np
 
@@ -106,7 +91,7 @@ def save_model(pipeline, card: dict, destination: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
     try:
         with open(staging / MODEL_FILE, "wb") as handle:
-            np.savez_compressed(handle, **pipeline_arrays(pipeline))
+            np.savez_compressed(handle, **model_arrays(model))
         card = {**card, "id": destination.name, "model_sha256": sha256_file(staging / MODEL_FILE)}
         write_text_atomic(staging / CARD_JSON, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
         write_text_atomic(staging / CARD_MD, render_card_markdown(card))
@@ -221,7 +206,6 @@ def load_model(spec: str | None = None) -> LoadedModel:
     import zipfile
 
     import numpy as np
-    import sklearn
 
     from .text import ANALYZER_VERSION
 
@@ -241,9 +225,10 @@ def load_model(spec: str | None = None) -> LoadedModel:
     if sha256_file(model_path) != expected_hash:
         raise ModelError(f"model {folder}: {MODEL_FILE} does not match its card (truncated, corrupted "
                          f"or edited); {retrain}")
-    if _minor(saved_version) != _minor(sklearn.__version__):
+    installed = installed_sklearn_version()
+    if _minor(saved_version) != _minor(installed):
         raise ModelError(f"model {folder} was saved with scikit-learn {saved_version} but "
-                         f"{sklearn.__version__} is installed; {retrain}")
+                         f"{installed} is installed; {retrain}")
     if not zipfile.is_zipfile(model_path):
         with open(model_path, "rb") as handle:
             pickled = handle.read(1) == b"\x80"  # every pickle protocol >= 2 starts so
@@ -260,22 +245,27 @@ def load_model(spec: str | None = None) -> LoadedModel:
     except (OSError, KeyError, EOFError, zipfile.BadZipFile):
         raise ModelError(f"model {folder}: {MODEL_FILE} is not a readable model file; {retrain}") from None
     try:
-        pipeline, settings = pipeline_from_arrays(arrays)
-        consistent = (arrays["coef"].shape == (len(arrays["classes"]), len(arrays["terms"]))
-                      and arrays["idf"].shape == (len(arrays["terms"]),))
+        model = model_from_arrays(arrays)
+        consistent = model.consistent()
     except (ValueError, KeyError, TypeError):
         consistent = False
     if not consistent:
         raise ModelError(f"model {folder}: {MODEL_FILE} holds inconsistent arrays; {retrain}")
-    if settings.get("analyzer_version") != ANALYZER_VERSION:
+    if model.analyzer_version != ANALYZER_VERSION:
         raise ModelError(f"model {folder} was built with tokenizer version "
-                         f"{settings.get('analyzer_version')}, this jobclass uses {ANALYZER_VERSION}; "
-                         f"{retrain}")
-    classes = [str(c) for c in pipeline.classes_]
+                         f"{model.analyzer_version}, this jobclass uses {ANALYZER_VERSION}; {retrain}")
+    classes = list(model.classes)
     if classes != list(card.get("labels", [])):
         raise ModelError(f"model {folder}: the card's labels {card.get('labels')} do not match the "
                          f"model's {classes}; {retrain}")
-    return LoadedModel(model_id=folder.name, path=folder, pipeline=pipeline, card=card)
+    return LoadedModel(model_id=folder.name, path=folder, model=model, card=card)
+
+
+def installed_sklearn_version() -> str:
+    """Read from package metadata: importing scikit-learn itself would cost a second."""
+    from importlib.metadata import version
+
+    return version("scikit-learn")
 
 
 def _minor(version: str) -> tuple[str, ...]:

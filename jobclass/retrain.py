@@ -17,7 +17,7 @@ from .data import (
     read_labeled, training_issues,
 )
 from .errors import ConflictError, DataError
-from .model import Evaluation, cross_validated_probabilities, probabilities_in_label_order, score
+from .model import Evaluation, cross_validated_probabilities, probabilities, score
 from .persist import load_model, save_model, set_default, write_text_atomic
 
 DEFAULT_TOLERANCE = 0.01
@@ -141,7 +141,7 @@ def retrain(new_paths: Sequence[Path], *, eval_paths: Sequence[Path] = (), prefe
     texts, labels = combined["description"].tolist(), combined["label"].tolist()
     folds = min(5, int(combined["label"].value_counts().min()))
     oof_current = cross_validated_probabilities(texts, labels, folds=folds, C=params_c, base_mask=is_base)
-    pipeline, card, cv_candidate = fit_with_card(
+    candidate, card, cv_candidate = fit_with_card(
         combined, sources=[str(p) for p in [*existing_paths(), *new_paths]], parent=current.model_id,
         C=params_c)
     titles = combined["title"].tolist()
@@ -153,9 +153,9 @@ def retrain(new_paths: Sequence[Path], *, eval_paths: Sequence[Path] = (), prefe
         table = read_evaluation_table(Path(path))
         comparisons.append(Comparison(
             str(path),
-            current=score(table.labels, probabilities_in_label_order(current.pipeline, table.texts),
+            current=score(table.labels, probabilities(current.model, table.texts),
                           threshold=current.threshold, titles=table.titles, mismatch=table.mismatch),
-            candidate=score(table.labels, probabilities_in_label_order(pipeline, table.texts),
+            candidate=score(table.labels, probabilities(candidate, table.texts),
                             threshold=card["threshold"], titles=table.titles, mismatch=table.mismatch)))
 
     decisive = comparisons[-1]  # a held-out file the user trusts outranks cross-validation
@@ -165,7 +165,7 @@ def retrain(new_paths: Sequence[Path], *, eval_paths: Sequence[Path] = (), prefe
               f"{decisive.current.macro_f1:.4f} (change {delta:+.4f}, tolerance {tolerance})")
     reason += "; promoted by --force" if force and delta < -tolerance else ""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = save_model(pipeline, card, config.user_models_dir() / f"jc-{stamp}-{card['data']['hash'][:8]}")
+    path = save_model(candidate, card, config.user_models_dir() / f"jc-{stamp}-{card['data']['hash'][:8]}")
     saved_rows = None
     if promoted:
         saved_rows = _keep_rows(vetting.accepted, stamp)

@@ -14,6 +14,10 @@ def test_work_words_survive_masking():
         assert word in tokens
 
 
+def test_latin_words_keep_programming_names_and_split_on_punctuation():
+    assert ["c++", "and", "c#", "don", "t", "node", "js", "2024"] == analyze("C++ and C#, don’t node.js 2024")
+
+
 def test_chinese_is_split_into_character_bigrams():
     tokens = analyze("负责推荐算法")
     assert ["负责", "责推", "推荐", "荐算", "算法"] == tokens
