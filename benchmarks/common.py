@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import random
 import re
 import statistics
 import subprocess
@@ -46,6 +47,13 @@ def train_fasttext(frame, *, seed: int = 0):
     return model
 
 
+def fasttext_predict(model, texts, k: int = 3) -> list[list[tuple[float, str]]]:
+    """(probability, label) pairs per text. fastText's list predict returns wrong probabilities
+    under NumPy 2 (every column equals the first), so this calls the per-line binding."""
+    predict = model.f.predict
+    return [predict(fasttext_text(text) + "\n", k, 0.0, "strict") for text in texts]
+
+
 def median_seconds(command: list[str], runs: int, **kwargs) -> tuple[float, list[float]]:
     times = []
     for _ in range(runs):
@@ -75,3 +83,15 @@ def table(rows: list[list], header: list[str]) -> str:
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
     line = lambda r: "  ".join(str(x).ljust(w) for x, w in zip(r, widths))  # noqa: E731
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def perturbed(texts: list[str], n: int, seed: int = 0) -> list[str]:
+    """n postings made by dropping and shuffling words of corpus postings (timing only)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        words = texts[i % len(texts)].split()
+        kept = [w for w in words if rng.random() > 0.15]
+        cut = rng.randrange(len(kept) or 1)
+        out.append(" ".join(kept[cut:] + kept[:cut]))
+    return out

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -20,7 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, median_seconds, require_real, save, table, train_fasttext  # noqa: E402
+from common import (  # noqa: E402
+    ROOT, median_seconds, perturbed, require_real, save, table, train_fasttext,
+)
 
 JOBCLASS = str(Path(sys.executable).with_name("jobclass"))
 POSTING = ("We are hiring an engineer to build retrieval-augmented generation over our support "
@@ -118,18 +119,6 @@ def latency(runs: int) -> dict:
     return {"predict_median_s": round(predict, 3), "predict_runs_s": predict_times,
             "import_sklearn_median_s": round(sklearn, 3),
             "import_cumulative_us_top": [{"module": n, "us": c} for c, n in top_level]}
-
-
-def perturbed(texts: list[str], n: int, seed: int = 0) -> list[str]:
-    """n postings made by dropping and shuffling words of corpus postings (timing only)."""
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        words = texts[i % len(texts)].split()
-        kept = [w for w in words if rng.random() > 0.15]
-        cut = rng.randrange(len(kept) or 1)
-        out.append(" ".join(kept[cut:] + kept[:cut]))
-    return out
 
 
 def training(work: Path) -> dict:

@@ -43,3 +43,10 @@ def test_lengths_spread_and_english_median(corpus):
 def test_every_row_has_a_title_and_id(corpus):
     assert corpus["title"].str.strip().ne("").all()
     assert corpus["id"].is_unique
+
+
+def test_data_card_counts_are_current(corpus):
+    from jobclass.corpus_report import counts_block
+
+    card = (config.corpus_dir().parent / "README.md").read_text(encoding="utf-8")
+    assert counts_block(corpus) in card, "run: python -m jobclass.corpus_report"
