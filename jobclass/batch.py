@@ -24,7 +24,7 @@ from .text import ROLE_LABELS, title_role
 
 OUTPUT_COLUMNS = ("predicted_label", "confidence", "p_ai_engineering", "p_ml_engineering",
                   "p_other", "title_role", "title_mismatch", "evidence", "model_id", "error")
-CHUNK_ROWS = 2000
+CHUNK_ROWS = 1000
 EVIDENCE_TERMS = 3
 
 

@@ -285,3 +285,12 @@ def test_train_and_evaluate_round_trip(run, tiny_corpus, tmp_path):
 def test_evaluate_needs_a_label_column(run, tiny_model, tmp_path):
     source = write_csv(tmp_path / "in.csv", "description\nhello\n")
     assert_clean_error(run("evaluate", source, "--model", tiny_model), "no label column")
+
+
+def test_readme_documents_every_command():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in ("predict", "batch", "train", "evaluate", "retrain", "models list", "models show",
+                 "models use"):
+        assert f"jobclass {name}" in readme, name
