@@ -63,8 +63,7 @@ _CJK_BIGRAM = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
 
 def _fold(text: str) -> tuple[str, bool]:
     """Lowercased text (full-width Latin folded, as in ＲＡＧ) and whether it holds Chinese."""
-    # max() is a fast C scan: most English postings hold only curly quotes and bullets.
-    chinese = not text.isascii() and max(text) >= "\u3000" and _CJK_OR_WIDE.search(text) is not None
+    chinese = not text.isascii() and _CJK_OR_WIDE.search(text) is not None
     if chinese and _FULL_WIDTH_LATIN.search(text):
         text = unicodedata.normalize("NFKC", text)
     return text.lower(), chinese
