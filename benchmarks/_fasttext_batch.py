@@ -4,7 +4,6 @@ import sys
 
 import fasttext
 import pandas as pd
-
 from common import fasttext_predict
 
 model_path, source, target = sys.argv[1:4]

@@ -20,7 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
-    ROOT, median_seconds, perturbed, require_real, save, table, train_fasttext,
+    ROOT,
+    median_seconds,
+    perturbed,
+    require_real,
+    save,
+    table,
+    train_fasttext,
 )
 
 JOBCLASS = str(Path(sys.executable).with_name("jobclass"))
@@ -159,9 +165,11 @@ def main() -> None:
         results = {"command": " ".join(["benchmarks/speed.py", *sys.argv[1:]])}
         results["throughput"] = throughput(source, args.runs, work)
         t = results["throughput"]
-        print(table([["jobclass batch", t["jobclass_postings_per_s"], statistics.median(t["jobclass_seconds"])],
-                     ["fastText predict", t["fasttext_postings_per_s"], statistics.median(t["fasttext_seconds"])]],
-                    ["batch of %d real postings" % t["rows"], "postings/s", "median s"]))
+        print(table([["jobclass batch", t["jobclass_postings_per_s"],
+                       round(statistics.median(t["jobclass_seconds"]), 2)],
+                      ["fastText predict", t["fasttext_postings_per_s"],
+                       round(statistics.median(t["fasttext_seconds"]), 2)]],
+                    [f"batch of {t['rows']} real postings", "postings/s", "median s"]))
         print(f"jobclass / fastText throughput: {t['ratio_jobclass_over_fasttext']}x\n")
         results["latency"] = latency(10)
         lat = results["latency"]

@@ -11,8 +11,19 @@ from pathlib import Path
 from . import config
 from .errors import InputError
 from .model import (
-    EMPTY_TEXT, NO_KNOWN_WORDS, SEED, TARGET_COVERAGE, Evaluation, Prediction, choose_threshold, cross_validated_probabilities,
-    fit, predict_many, probabilities, score, tfidf_features,
+    EMPTY_TEXT,
+    NO_KNOWN_WORDS,
+    SEED,
+    TARGET_COVERAGE,
+    Evaluation,
+    Prediction,
+    choose_threshold,
+    cross_validated_probabilities,
+    fit,
+    predict_many,
+    probabilities,
+    score,
+    tfidf_features,
 )
 from .persist import LoadedModel, library_versions, load_model, save_model
 
@@ -106,5 +117,6 @@ def evaluate_file(path: str | Path, *, model: LoadedModel | str | None = None,
 
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
     table = read_evaluation_table(Path(path), encoding=encoding)
-    return score(table.labels, probabilities(loaded.model, table.texts), threshold=loaded.threshold, titles=table.titles,
+    return score(table.labels, probabilities(loaded.model, table.texts), threshold=loaded.threshold,
+                 titles=table.titles,
                  mismatch=table.mismatch)

@@ -46,7 +46,12 @@ _worker_model: LoadedModel | None = None
 def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
     """One output tuple per row (in OUTPUT_COLUMNS order), errors kept in place."""
     from .model import (
-        EMPTY_TEXT, NO_KNOWN_WORDS, UNCERTAIN, probabilities, strongest_terms, tfidf_features,
+        EMPTY_TEXT,
+        NO_KNOWN_WORDS,
+        UNCERTAIN,
+        probabilities,
+        strongest_terms,
+        tfidf_features,
     )
 
     loaded = _worker_model

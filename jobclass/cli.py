@@ -34,7 +34,10 @@ def clean_errors(command):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="jobclass")
 def cli():
-    """Is a job posting really AI engineering, ML engineering, or neither? Reads the content, not the title."""
+    """Is a job posting really AI engineering, ML engineering, or neither?
+
+    Reads the content, not the title.
+    """
 
 
 def read_posting(text: str | None, file: str | None, encoding: str | None) -> str:

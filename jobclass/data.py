@@ -280,7 +280,8 @@ def training_issues(frame: pd.DataFrame) -> list[Issue]:
         return [Issue("training data", f"only one label ({only}); need at least two of {', '.join(LABELS)}")]
     thin = [f"{label} ({n})" for label, n in counts.items() if n < MIN_ROWS_PER_LABEL]
     if thin:
-        return [Issue("training data", f"too few rows for {', '.join(thin)}; need {MIN_ROWS_PER_LABEL} per label")]
+        return [Issue("training data",
+                      f"too few rows for {', '.join(thin)}; need {MIN_ROWS_PER_LABEL} per label")]
     return []
 
 

@@ -115,7 +115,8 @@ class TextModel:
         k = len(self.classes)
         return (self.idf.shape == (len(self.terms),) and self.coef.ndim == 2
                 and self.coef.shape[1] == len(self.terms)
-                and self.coef.shape[0] == (1 if k == 2 else k) and self.intercept.shape == (self.coef.shape[0],)
+                and self.coef.shape[0] == (1 if k == 2 else k)
+                and self.intercept.shape == (self.coef.shape[0],)
                 and set(self.classes) <= set(ROLE_LABELS) and len(set(self.classes)) == k >= 2)
 
 

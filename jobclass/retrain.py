@@ -13,8 +13,13 @@ import pandas as pd
 from . import config
 from .api import fit_with_card
 from .data import (
-    Issue, content_key, labeled_files, near_duplicate_pairs, read_evaluation_table,
-    read_labeled, training_issues,
+    Issue,
+    content_key,
+    labeled_files,
+    near_duplicate_pairs,
+    read_evaluation_table,
+    read_labeled,
+    training_issues,
 )
 from .errors import ConflictError, DataError
 from .model import Evaluation, cross_validated_probabilities, probabilities, score

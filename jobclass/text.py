@@ -42,7 +42,9 @@ def _reversed_alternation(words: tuple[str, ...]) -> str:
 _EN_ROLE_NOUN_STEMS = (
     "engineer", "scientist", "developer", "specialist", "researcher", "architect", "analyst",
 )
-_ALL_ROLE_NOUN_STEMS = (*_EN_ROLE_NOUN_STEMS, "工程师", "科学家", "研究员", "专家", "架构师", "分析师", "训练师")
+_ALL_ROLE_NOUN_STEMS = (
+    *_EN_ROLE_NOUN_STEMS, "工程师", "科学家", "研究员", "专家", "架构师", "分析师", "训练师",
+)
 _EN_SEPARATOR = r"(?:\s*[/&+-]\s*|\s+dna\s+|\s+)"  # "and" reversed
 _EN_QUALIFIERS_BACKWARDS = re.compile(
     rf"{_EN_SEPARATOR}{_reversed_alternation(_EN_QUALIFIERS)}"

@@ -1,6 +1,6 @@
 import pytest
-
 from conftest import tiny_rows, write_jsonl
+
 from jobclass.data import near_duplicate_pairs, read_labeled, validate_corpus
 from jobclass.errors import DataError, InputError
 

@@ -1,8 +1,8 @@
 """The fast prediction path computes exactly what the scikit-learn Pipeline computes."""
 
 import numpy as np
-
 from conftest import tiny_rows
+
 from jobclass.model import TextModel, build_pipeline, explain, probabilities, tfidf_features
 
 ODD_TEXTS = ["", "!!!", "Build RAG agents with LLM APIs and prompts", "负责推荐算法与CTR预估模型训练",

@@ -4,8 +4,8 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import real_file
+
 from jobclass import config
 from jobclass.api import classify, evaluate_file
 from jobclass.data import corpus_hash, validate_corpus

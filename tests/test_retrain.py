@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from conftest import TINY_POSTINGS
 
-from conftest import TINY_POSTINGS, write_jsonl
 from jobclass.cli import cli
 
 NEW_ROWS = [

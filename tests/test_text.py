@@ -2,7 +2,8 @@ from jobclass.text import analyze, mask_role_titles, normalise, title_role
 
 
 def test_role_titles_are_masked_in_english_and_chinese():
-    text = normalise("As a Senior Machine Learning Engineer or AI/ML Engineer you will; 招聘大模型算法工程师和AI工程师")
+    text = normalise("As a Senior Machine Learning Engineer or AI/ML Engineer you will; "
+                     "招聘大模型算法工程师和AI工程师")
     masked = mask_role_titles(text)
     for phrase in ("machine learning engineer", "ai/ml engineer", "算法工程师", "ai工程师"):
         assert phrase not in masked
