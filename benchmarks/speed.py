@@ -61,6 +61,37 @@ def throughput(source: Path, runs: int, work: Path) -> dict:
             "ratio_jobclass_over_fasttext": round(ft / jc, 3)}
 
 
+def tokenizer_cost(source: Path, runs: int) -> dict:
+    """Our prediction path (masking + Chinese bigrams) against a plain English word-unigram
+    TF-IDF + logistic regression pipeline, both trained on the corpus, on the same real postings."""
+    import pandas as pd
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from jobclass import config
+    from jobclass.data import read_labeled
+    from jobclass.model import fit, probabilities
+
+    corpus = read_labeled([config.corpus_dir()]).frame
+    texts, labels = corpus["description"].tolist(), corpus["label"].tolist()
+    plain = Pipeline([("tfidf", TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.9)),
+                      ("clf", LogisticRegression(max_iter=2000))]).fit(texts, labels)
+    ours = fit(texts, labels)
+    postings = pd.read_csv(source, usecols=["description"], keep_default_na=False)["description"].tolist()
+    plain_times, our_times = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        plain.predict_proba(postings)
+        plain_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        probabilities(ours, postings)
+        our_times.append(time.perf_counter() - start)
+    plain_s, our_s = statistics.median(plain_times), statistics.median(our_times)
+    return {"postings": len(postings), "plain_unigram_seconds": plain_times, "jobclass_seconds": our_times,
+            "ratio_jobclass_over_plain": round(our_s / plain_s, 3)}
+
+
 def peak_memory_mb(command: list[str]) -> tuple[float, float, float]:
     """Run a command; return peak PSS and peak RSS of its whole process tree (MB), and seconds.
 
@@ -171,6 +202,12 @@ def main() -> None:
                        round(statistics.median(t["fasttext_seconds"]), 2)]],
                     [f"batch of {t['rows']} real postings", "postings/s", "median s"]))
         print(f"jobclass / fastText throughput: {t['ratio_jobclass_over_fasttext']}x\n")
+        results["tokenizer"] = tokenizer_cost(source, args.runs)
+        tok = results["tokenizer"]
+        print(f"one process, {tok['postings']} postings: plain English unigram pipeline "
+              f"{statistics.median(tok['plain_unigram_seconds']):.2f} s, jobclass (titles masked, "
+              f"Chinese bigrams) {statistics.median(tok['jobclass_seconds']):.2f} s: "
+              f"{tok['ratio_jobclass_over_plain']}x\n")
         results["latency"] = latency(10)
         lat = results["latency"]
         print(f"cold `jobclass predict`: median {lat['predict_median_s']} s; "

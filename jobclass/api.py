@@ -11,6 +11,8 @@ from pathlib import Path
 from . import config
 from .errors import InputError
 from .model import (
+    DEFAULT_C,
+    DEFAULT_VOCABULARY,
     EMPTY_TEXT,
     NO_KNOWN_WORDS,
     SEED,
@@ -26,8 +28,6 @@ from .model import (
     tfidf_features,
 )
 from .persist import LoadedModel, library_versions, load_model, save_model
-
-DEFAULT_C = 10.0
 
 
 def usable_text_problem(model, text: str | None) -> str | None:
@@ -58,25 +58,26 @@ class TrainResult:
 
 
 def fit_with_card(frame, *, sources: Iterable[str] = (), parent: str | None = None,
-                  C: float = DEFAULT_C) -> tuple[object, dict, Evaluation]:
+                  C: float = DEFAULT_C, k: int = DEFAULT_VOCABULARY) -> tuple[object, dict, Evaluation]:
     """Cross-validate, choose the threshold, fit on everything; return the model, card and CV figures."""
     from .data import corpus_hash
 
     texts, labels = frame["description"].tolist(), frame["label"].tolist()
     folds = min(5, int(frame["label"].value_counts().min()))
-    oof = cross_validated_probabilities(texts, labels, folds=folds, C=C)
+    oof = cross_validated_probabilities(texts, labels, folds=folds, C=C, k=k)
     threshold = choose_threshold(oof)
     cv = score(labels, oof, threshold=threshold, titles=frame["title"].tolist())
-    model = fit(texts, labels, C=C)
+    model = fit(texts, labels, C=C, k=k)
     card = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "parent": parent,
         "labels": list(model.classes),
         "threshold": threshold,
         "target_coverage": TARGET_COVERAGE,
-        "params": {"C": C, "class_weight": "balanced", "features": "tfidf word unigrams + "
-                   "Chinese char bigrams, sublinear tf, min_df 2, max_df 0.9", "seed": SEED,
-                   "cv_folds": folds},
+        "params": {"C": C, "vocabulary": k, "class_weight": "balanced",
+                   "features": "tf-idf (sublinear tf, l2) over the k chi-squared-best of the word "
+                   "unigrams and Chinese character bigrams with min_df 2, max_df 0.9",
+                   "seed": SEED, "cv_folds": folds},
         "data": {
             "hash": corpus_hash(frame), "rows": len(frame),
             "by_label": {k: int(v) for k, v in frame["label"].value_counts().sort_index().items()},

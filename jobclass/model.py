@@ -17,6 +17,8 @@ from scipy import sparse
 from .text import ANALYZER_VERSION, ROLE_LABELS, analyze, title_role
 
 UNCERTAIN = "uncertain"
+DEFAULT_C = 1.0
+DEFAULT_VOCABULARY = 1500
 EMPTY_TEXT = "empty description"
 NO_KNOWN_WORDS = "no words the model knows (is this a job description?)"
 TARGET_COVERAGE = 0.9
@@ -70,7 +72,7 @@ class Evaluation:
     title_only_macro_f1: float | None
 
 
-def build_pipeline(*, C: float = 10.0):
+def build_pipeline(*, C: float = DEFAULT_C, vocabulary: Sequence[str] | None = None):
     """TF-IDF over masked description tokens, then multinomial logistic regression."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -78,9 +80,29 @@ def build_pipeline(*, C: float = 10.0):
 
     return Pipeline([
         ("tfidf", TfidfVectorizer(analyzer=analyze, sublinear_tf=True, min_df=2, max_df=0.9,
-                                  dtype=np.float32)),
+                                  vocabulary=vocabulary, dtype=np.float32)),
         ("clf", LogisticRegression(C=C, class_weight="balanced", max_iter=2000)),
     ])
+
+
+def select_vocabulary(texts: Sequence[str], labels: Sequence[str], *,
+                      k: int = DEFAULT_VOCABULARY) -> list[str]:
+    """The k terms whose use differs most between labels (chi-squared), in a stable order.
+
+    Real postings are long and mostly generic (company, benefits, soft skills). Over a full
+    vocabulary the many generic words, each slightly tied to one label in any written corpus,
+    outvote the few words that describe the work; keeping only the most label-specific terms,
+    and normalising over those alone, lets the work decide.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_selection import SelectKBest, chi2
+
+    vectorizer = TfidfVectorizer(analyzer=analyze, sublinear_tf=True, min_df=2, max_df=0.9)
+    features = vectorizer.fit_transform(texts)
+    if features.shape[1] <= k:
+        return vectorizer.get_feature_names_out().tolist()
+    keep = SelectKBest(chi2, k=k).fit(features, labels).get_support()
+    return vectorizer.get_feature_names_out()[keep].tolist()
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,8 +142,12 @@ class TextModel:
                 and set(self.classes) <= set(ROLE_LABELS) and len(set(self.classes)) == k >= 2)
 
 
-def fit(texts: Sequence[str], labels: Sequence[str], *, C: float = 10.0) -> TextModel:
-    return TextModel.from_pipeline(build_pipeline(C=C).fit(list(texts), list(labels)))
+def fit(texts: Sequence[str], labels: Sequence[str], *, C: float = DEFAULT_C,
+        k: int = DEFAULT_VOCABULARY) -> TextModel:
+    """Select the vocabulary, then fit the pipeline over it."""
+    texts, labels = list(texts), list(labels)
+    vocabulary = select_vocabulary(texts, labels, k=k)
+    return TextModel.from_pipeline(build_pipeline(C=C, vocabulary=vocabulary).fit(texts, labels))
 
 
 def tfidf_features(model: TextModel, texts: Sequence[str]) -> sparse.csr_matrix:
@@ -152,8 +178,8 @@ def tfidf_features(model: TextModel, texts: Sequence[str]) -> sparse.csr_matrix:
 
 
 def cross_validated_probabilities(texts: Sequence[str], labels: Sequence[str], *, folds: int = 5,
-                                  C: float = 10.0, base_mask: np.ndarray | None = None
-                                  ) -> np.ndarray:
+                                  C: float = DEFAULT_C, k: int = DEFAULT_VOCABULARY,
+                                  base_mask: np.ndarray | None = None) -> np.ndarray:
     """Out-of-fold probabilities (columns in ROLE_LABELS order), seeded and stratified.
 
     With `base_mask`, each fold trains only on its base rows: the model the data had before
@@ -168,7 +194,7 @@ def cross_validated_probabilities(texts: Sequence[str], labels: Sequence[str], *
     for train, test in splitter.split(texts, labels):
         if base_mask is not None:
             train = train[base_mask[train]]
-        out[test] = probabilities(fit(texts[train], labels[train], C=C), texts[test])
+        out[test] = probabilities(fit(texts[train], labels[train], C=C, k=k), texts[test])
     return out
 
 

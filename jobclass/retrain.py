@@ -22,7 +22,14 @@ from .data import (
     training_issues,
 )
 from .errors import ConflictError, DataError
-from .model import Evaluation, cross_validated_probabilities, probabilities, score
+from .model import (
+    DEFAULT_C,
+    DEFAULT_VOCABULARY,
+    Evaluation,
+    cross_validated_probabilities,
+    probabilities,
+    score,
+)
 from .persist import load_model, save_model, set_default, write_text_atomic
 
 DEFAULT_TOLERANCE = 0.01
@@ -141,14 +148,15 @@ def retrain(new_paths: Sequence[Path], *, eval_paths: Sequence[Path] = (), prefe
         raise DataError(str(problems[0]))
 
     current = load_model(None)
-    params_c = float(current.card.get("params", {}).get("C", 10.0))
+    params = current.card.get("params", {})  # the candidate keeps the current model's recipe
+    C, k = float(params.get("C", DEFAULT_C)), int(params.get("vocabulary", DEFAULT_VOCABULARY))
     is_base = np.r_[np.ones(len(base), bool), np.zeros(len(vetting.accepted), bool)]
     texts, labels = combined["description"].tolist(), combined["label"].tolist()
     folds = min(5, int(combined["label"].value_counts().min()))
-    oof_current = cross_validated_probabilities(texts, labels, folds=folds, C=params_c, base_mask=is_base)
+    oof_current = cross_validated_probabilities(texts, labels, folds=folds, C=C, k=k, base_mask=is_base)
     candidate, card, cv_candidate = fit_with_card(
         combined, sources=[str(p) for p in [*existing_paths(), *new_paths]], parent=current.model_id,
-        C=params_c)
+        C=C, k=k)
     titles = combined["title"].tolist()
     comparisons = [Comparison(
         "cross-validation on the combined data",

@@ -139,7 +139,7 @@ _ML_TITLE = re.compile(
 _AI_TITLE = re.compile(
     r"(?<![a-z])a\.?i(?![a-z])|artificial intelligence|(?<![a-z])llms?(?![a-z])|gen ?ai"
     r"|generative|(?<![a-z])gpt|prompt|agent|(?<![a-z])rag(?![a-z])|copilot|chatbot"
-    r"|大模型|人工智能|aigc|智能体|提示词"
+    r"|大模型|语言模型|人工智能|aigc|智能体|提示词"
 )
 
 

@@ -9,7 +9,13 @@ from conftest import real_file
 from jobclass import config
 from jobclass.api import classify, evaluate_file
 from jobclass.data import corpus_hash, validate_corpus
-from jobclass.model import ROLE_LABELS, build_pipeline, predict_many, probabilities
+from jobclass.model import (
+    ROLE_LABELS,
+    build_pipeline,
+    predict_many,
+    probabilities,
+    select_vocabulary,
+)
 from jobclass.persist import load_model
 
 ROLE_TITLES = ["Machine Learning Engineer", "AI Engineer", "ML Engineer", "Data Scientist",
@@ -66,10 +72,13 @@ def test_the_title_argument_never_changes_the_label(shipped):
 def test_shipped_model_is_the_one_the_corpus_produces(corpus, shipped):
     assert corpus_hash(corpus) == shipped.card["data"]["hash"], (
         "the corpus changed since the shipped model was trained; retrain it (see README)")
-    sample = corpus["description"].tolist()[::25]
-    rebuilt = build_pipeline(C=shipped.card["params"]["C"]).fit(
-        corpus["description"].tolist(), corpus["label"].tolist())
+    texts, labels = corpus["description"].tolist(), corpus["label"].tolist()
+    params = shipped.card["params"]
+    vocabulary = select_vocabulary(texts, labels, k=params["vocabulary"])
+    assert vocabulary == shipped.model.terms.tolist()
+    rebuilt = build_pipeline(C=params["C"], vocabulary=vocabulary).fit(texts, labels)
     assert list(ROLE_LABELS) == list(rebuilt.classes_)
+    sample = texts[::25]
     np.testing.assert_allclose(probabilities(shipped.model, sample), rebuilt.predict_proba(sample),
                                atol=1e-5)
 
