@@ -82,6 +82,8 @@ def _open_input(source: str | Path, encoding: str | None):
         raw = sys.stdin.buffer.read()  # stdin cannot be rewound to retry another encoding
         return io.BytesIO(raw), len(raw), _sniff_encoding(raw[:1 << 20], "standard input", encoding)
     path = Path(source)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; pass a CSV file")
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     try:

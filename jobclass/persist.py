@@ -212,6 +212,9 @@ def load_model(spec: str | None = None) -> LoadedModel:
     folder = resolve_model(spec)
     retrain = f"retrain it with: jobclass train --out {folder}-new"
     card_path, model_path = folder / CARD_JSON, folder / MODEL_FILE
+    if not model_path.is_file() and not card_path.is_file():
+        raise ModelError(f"{folder} is not a jobclass model folder (no {MODEL_FILE}, no {CARD_JSON}); "
+                         "see `jobclass models list`")
     if not model_path.is_file() or not card_path.is_file():
         missing = MODEL_FILE if not model_path.is_file() else CARD_JSON
         raise ModelError(f"model {folder}: {missing} is missing; {retrain}")

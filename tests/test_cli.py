@@ -216,6 +216,11 @@ def test_batch_empty_file(run, tiny_model, tmp_path):
 
 def test_batch_missing_input(run, tiny_model, tmp_path):
     assert_clean_error(run("batch", tmp_path / "nope.csv", "--model", tiny_model), "no such file")
+    assert_clean_error(run("batch", tmp_path, "--model", tiny_model), "is a folder")
+
+
+def test_a_folder_that_is_not_a_model(run, tmp_path):
+    assert_clean_error(run("predict", "text", "--model", tmp_path), "not a jobclass model folder")
 
 
 def test_batch_never_overwrites_its_input(run, tiny_model, tmp_path):
