@@ -17,7 +17,7 @@ from scipy import sparse
 from .text import ANALYZER_VERSION, ROLE_LABELS, analyze, title_role
 
 UNCERTAIN = "uncertain"
-DEFAULT_C = 1.0
+DEFAULT_C = 0.3
 DEFAULT_VOCABULARY = 1500
 EMPTY_TEXT = "empty description"
 NO_KNOWN_WORDS = "no words the model knows (is this a job description?)"
