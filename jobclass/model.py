@@ -230,11 +230,12 @@ def explain(model: TextModel, features: sparse.csr_matrix, label_indices: np.nda
     A contribution is tf-idf value x (weight for the label - mean weight over labels).
     """
     bounds, terms, values = _ranked_contributions(model, features, label_indices)
+    values = np.round(values, 4)  # shown to 4 decimals; a contribution that rounds to 0 is no evidence
     evidence = []
     for start, end in zip(bounds[:-1], bounds[1:]):
-        toward = [(terms[i], round(float(values[i]), 4))
+        toward = [(terms[i], float(values[i]))
                   for i in range(start, min(start + top, end)) if values[i] > 0]
-        against = [(terms[i], round(float(values[i]), 4))
+        against = [(terms[i], float(values[i]))
                    for i in range(end - 1, max(end - top, start) - 1, -1) if values[i] < 0]
         evidence.append(Evidence(toward=tuple(toward), against=tuple(against)))
     return evidence
