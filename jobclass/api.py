@@ -30,23 +30,16 @@ from .model import (
 from .persist import LoadedModel, library_versions, load_model, save_model
 
 
-def usable_text_problem(model, text: str | None) -> str | None:
-    """Why a description cannot be classified, or None when it can."""
-    if text is None or not str(text).strip():
-        return EMPTY_TEXT
-    if tfidf_features(model, [text]).nnz == 0:
-        return NO_KNOWN_WORDS
-    return None
-
-
 def classify(text: str, *, title: str | None = None, model: LoadedModel | str | None = None,
              evidence_top: int = 5) -> Prediction:
-    """Classify one description; raises InputError when it is empty or unusable."""
+    """Classify one description; raises InputError when it is empty or has no known words."""
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
-    problem = usable_text_problem(loaded.model, text)
-    if problem:
-        raise InputError(f"{problem}; pass the posting's description text")
-    return predict_many(loaded.model, [text], titles=[title], threshold=loaded.threshold,
+    if text is None or not str(text).strip():
+        raise InputError(f"{EMPTY_TEXT}; pass the posting's description text")
+    features = tfidf_features(loaded.model, [text])
+    if features.nnz == 0:
+        raise InputError(f"{NO_KNOWN_WORDS}; pass the posting's description text")
+    return predict_many(loaded.model, features=features, titles=[title], threshold=loaded.threshold,
                         model_id=loaded.model_id, evidence_top=evidence_top)[0]
 
 
