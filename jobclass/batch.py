@@ -155,9 +155,10 @@ def classify_csv(
     pool = _start_pool(jobs) if jobs > 1 else None
     try:
         with handle, staged:
-            summary = _stream(handle, name, staged, loaded, chosen_encoding, text_column,
-                              title_column, fmt, chunk_rows, pool, jobs, progress, size)
+            summary = _stream(handle, name, staged, chosen_encoding, text_column, title_column, fmt,
+                              chunk_rows, pool, jobs, progress, size)
         if output is not None:
+            _give_default_permissions(staged.name)
             os.replace(staged.name, output)
         else:
             with open(staged.name, encoding="utf-8", newline="") as done:
@@ -181,8 +182,15 @@ def _start_pool(jobs: int) -> ProcessPoolExecutor | None:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
 
 
-def _stream(handle, name, staged, loaded, encoding, text_column, title_column, fmt, chunk_rows,
-            pool, jobs, progress, size) -> dict:
+def _give_default_permissions(path: str) -> None:
+    """Temporary files are private (0600); the finished output gets what a new file would."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def _stream(handle, name, staged, encoding, text_column, title_column, fmt, chunk_rows, pool, jobs,
+            progress, size) -> dict:
     try:
         reader = pd.read_csv(handle, dtype=str, keep_default_na=False, na_filter=False,
                              chunksize=chunk_rows, encoding=encoding, encoding_errors="strict")

@@ -123,6 +123,11 @@ def test_batch_keeps_every_row_in_order_with_its_columns(run, tiny_model, tmp_pa
     assert "tiny" == frame["model_id"].iat[0]
     assert "3 rows" in result.stderr and "errors 1" in result.stderr
     assert "" == result.stdout
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert 0o666 & ~umask == out.stat().st_mode & 0o777  # not the temporary file's private 0600
 
 
 def test_batch_jsonl_to_stdout_from_stdin(run, tiny_model):
