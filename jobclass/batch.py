@@ -20,7 +20,7 @@ import pandas as pd
 from .data import TEXT_COLUMNS, TITLE_COLUMNS, find_column, guess_encoding
 from .errors import InputError
 from .persist import LoadedModel, load_model
-from .text import ROLE_LABELS, title_role
+from .text import ROLE_LABELS
 
 OUTPUT_COLUMNS = ("predicted_label", "confidence", "p_ai_engineering", "p_ml_engineering",
                   "p_other", "title_role", "title_mismatch", "evidence", "model_id", "error")
@@ -52,6 +52,7 @@ def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
         probabilities,
         strongest_terms,
         tfidf_features,
+        title_check,
     )
 
     loaded = _worker_model
@@ -69,9 +70,9 @@ def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
             rows.append(("", "", "", "", "", "", "", "", loaded.model_id, problem))
             continue
         label = ROLE_LABELS[best[i]] if confidence[i] >= loaded.threshold else UNCERTAIN
-        role = title_role(title) if title is not None else ""
-        mismatch = "" if role in ("", "unknown") or label == UNCERTAIN else str(role != label).lower()
-        rows.append((label, round(float(confidence[i]), 4), *rounded[i], role, mismatch,
+        role, mismatch = title_check(title, label)
+        rows.append((label, round(float(confidence[i]), 4), *rounded[i], role or "",
+                     "" if mismatch is None else str(mismatch).lower(),
                      "; ".join(evidence[i]), loaded.model_id, ""))
     return rows
 

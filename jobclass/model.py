@@ -281,6 +281,19 @@ def _relative_weights(model: TextModel) -> tuple[np.ndarray, np.ndarray]:
     return model.terms, relative
 
 
+def title_check(title: str | None, label: str) -> tuple[str | None, bool | None]:
+    """What the title suggests, and whether it disagrees with the content's label.
+
+    No title gives (None, None); a verdict needs both a readable title and a confident label.
+    """
+    if title is None:
+        return None, None
+    role = title_role(title)
+    if role == "unknown" or label == UNCERTAIN:
+        return role, None
+    return role, role != label
+
+
 def predict_many(model: TextModel, texts: Sequence[str] | None = None, *,
                  titles: Sequence[str | None], threshold: float, model_id: str,
                  evidence_top: int = 5, features=None) -> list[Prediction]:
@@ -295,10 +308,7 @@ def predict_many(model: TextModel, texts: Sequence[str] | None = None, *,
         best = int(best_labels[i])
         confidence = float(probs[i, best])
         label = ROLE_LABELS[best] if confidence >= threshold else UNCERTAIN
-        role = title_role(title) if title is not None else None
-        mismatch = None
-        if role not in (None, "unknown") and label != UNCERTAIN:
-            mismatch = role != label
+        role, mismatch = title_check(title, label)
         predictions.append(Prediction(
             label=label,
             best_label=ROLE_LABELS[best],
