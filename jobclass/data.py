@@ -212,10 +212,9 @@ def content_key(text: str) -> str:
 
 
 def _shingles(text: str, n: int = 5) -> set[int]:
-    from .text import _CJK_BIGRAM, latin_words  # the model's own token rules, titles unmasked
+    from .text import tokenize
 
-    folded = normalise(text)
-    tokens = latin_words(folded) + _CJK_BIGRAM.findall(folded)
+    tokens = tokenize(text, mask_titles=False)  # the model's token rules; titles count as text here
     return {hash(tuple(tokens[i:i + n])) for i in range(max(len(tokens) - n + 1, 1))}
 
 

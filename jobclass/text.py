@@ -121,14 +121,20 @@ def latin_words(text: str) -> list[str]:
     return text.encode("ascii", "replace").translate(_WORD_BYTES).decode("ascii").split()
 
 
-def analyze(text: str) -> list[str]:
-    """Tokens the model sees: Latin words plus Chinese character bigrams, titles masked."""
+def tokenize(text: str, *, mask_titles: bool = True) -> list[str]:
+    """Latin words plus Chinese character bigrams, role titles masked unless told otherwise."""
     folded, chinese = _fold(text)
-    text = mask_role_titles(folded, chinese=chinese)
-    tokens = latin_words(text)
+    if mask_titles:
+        folded = mask_role_titles(folded, chinese=chinese)
+    tokens = latin_words(folded)
     if chinese:
-        tokens += _CJK_BIGRAM.findall(text)
+        tokens += _CJK_BIGRAM.findall(folded)
     return tokens
+
+
+def analyze(text: str) -> list[str]:
+    """Tokens the model sees: `tokenize` with role titles masked."""
+    return tokenize(text)
 
 
 _ML_TITLE = re.compile(
