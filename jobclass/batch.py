@@ -77,11 +77,31 @@ def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
     return rows
 
 
+class _Prefixed(io.RawIOBase):
+    """Bytes already read (`head`) followed by the rest of a stream, read as they are needed."""
+
+    def __init__(self, head: bytes, rest):
+        self._head, self._rest = memoryview(head), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
 def _open_input(source: str | Path, encoding: str | None):
     """A binary handle on the input, its size (0 when unknown) and the encoding to read with."""
     if str(source) == "-":
-        raw = sys.stdin.buffer.read()  # stdin cannot be rewound to retry another encoding
-        return io.BytesIO(raw), len(raw), _sniff_encoding(raw[:1 << 20], "standard input", encoding)
+        head = sys.stdin.buffer.read(1 << 20)  # stdin cannot be rewound: sniff a head, then chain it
+        stream = io.BufferedReader(_Prefixed(head, sys.stdin.buffer))
+        return stream, 0, _sniff_encoding(head, "standard input", encoding)
     path = Path(source)
     if path.is_dir():
         raise InputError(f"{path}: is a folder; pass a CSV file")

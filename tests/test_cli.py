@@ -304,3 +304,13 @@ def test_readme_documents_every_command():
     for name in ("predict", "batch", "train", "evaluate", "retrain", "models list", "models show",
                  "models use"):
         assert f"jobclass {name}" in readme, name
+
+
+def test_batch_from_stdin_longer_than_the_sniffed_head_equals_the_file(run, tiny_model, tmp_path):
+    body = "description\n" + "".join(f'"{RAG} posting {i}"\n' for i in range(12000))  # about 2 MB
+    source = write_csv(tmp_path / "in.csv", body)
+    from_stdin = run("batch", "-", "--model", tiny_model, "--jobs", 1, input=body)
+    from_file = run("batch", source, "--model", tiny_model, "--jobs", 1)
+    assert 0 == from_stdin.exit_code == from_file.exit_code
+    assert from_file.stdout == from_stdin.stdout
+    assert 12000 == len(from_stdin.stdout.splitlines()) - 1
