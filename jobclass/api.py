@@ -24,8 +24,8 @@ from .model import (
     fit,
     predict_many,
     probabilities,
+    read,
     score,
-    tfidf_features,
 )
 from .persist import LoadedModel, library_versions, load_model, save_model
 
@@ -36,10 +36,10 @@ def classify(text: str, *, title: str | None = None, model: LoadedModel | str | 
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
     if text is None or not str(text).strip():
         raise InputError(f"{EMPTY_TEXT}; pass the posting's description text")
-    features = tfidf_features(loaded.model, [text])
-    if features.nnz == 0:
+    reading = read(loaded.model, [text])
+    if reading.known_words[0] == 0:
         raise InputError(f"{NO_KNOWN_WORDS}; pass the posting's description text")
-    return predict_many(loaded.model, features=features, titles=[title], threshold=loaded.threshold,
+    return predict_many(loaded.model, reading=reading, titles=[title], threshold=loaded.threshold,
                         model_id=loaded.model_id, evidence_top=evidence_top)[0]
 
 
@@ -70,6 +70,9 @@ def fit_with_card(frame, *, sources: Iterable[str] = (), parent: str | None = No
         "params": {"C": C, "vocabulary": k, "class_weight": "balanced",
                    "features": "tf-idf (sublinear tf, l2) over the k chi-squared-best of the word "
                    "unigrams and Chinese character bigrams with min_df 2, max_df 0.9",
+                   "reading": f"Chinese postings whole; others in passages of {model.passage_words} "
+                   "words overlapping by half, judged by the passage most sure of its label",
+                   "passage_words": model.passage_words,
                    "seed": SEED, "cv_folds": folds},
         "data": {
             "hash": corpus_hash(frame), "rows": len(frame),

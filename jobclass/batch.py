@@ -50,18 +50,18 @@ def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
         NO_KNOWN_WORDS,
         UNCERTAIN,
         probabilities,
+        read,
         strongest_terms,
-        tfidf_features,
         title_check,
     )
 
     loaded = _worker_model
-    features = tfidf_features(loaded.model, texts)
-    probs = probabilities(loaded.model, features=features)
+    reading = read(loaded.model, texts)
+    probs = probabilities(loaded.model, reading=reading)
     best = probs.argmax(axis=1)
     confidence = probs.max(axis=1)
-    evidence = strongest_terms(loaded.model, features, best, top=EVIDENCE_TERMS)
-    known_words = features.getnnz(axis=1)
+    evidence = strongest_terms(loaded.model, reading, best, top=EVIDENCE_TERMS)
+    known_words = reading.known_words
     rounded = np.round(probs, 4).tolist()
     rows = []
     for i, (text, title) in enumerate(zip(texts, titles)):

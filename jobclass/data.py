@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError, InputError
-from .text import ROLE_LABELS, normalise
+from .text import ROLE_LABELS, detect_lang, normalise
 
 LABELS = ROLE_LABELS
 LANGS = ("en", "zh")
@@ -55,14 +55,6 @@ def find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | None
         if name in by_key:
             return by_key[name]
     return None
-
-
-def detect_lang(text: str) -> str:
-    """`zh` when a sizeable share of letters are Chinese characters, else `en`."""
-    sample = text[:2000]
-    han = sum("\u4e00" <= ch <= "\u9fff" for ch in sample)
-    letters = sum(ch.isalpha() for ch in sample) or 1
-    return "zh" if han / letters > 0.2 else "en"
 
 
 def decode_bytes(raw: bytes, where: str, encoding: str | None = None) -> str:

@@ -1,6 +1,12 @@
-"""The classifier: build the pipeline, train with cross-validation, predict, explain, evaluate.
+"""The classifier: build the pipelines, train, read postings, predict, explain, evaluate.
 
-Training fits a scikit-learn Pipeline. Prediction runs on `TextModel`, the fitted Pipeline's
+A `JobModel` has two readers. Chinese postings are short and mostly describe the work, so they
+are read whole. English postings are long and mostly generic (company story, benefits, soft
+skills) with the work in a few bullets; read whole, the many generic words outvote those few.
+They are read in overlapping passages, and the posting takes the verdict of the passage that is
+most sure of its label.
+
+Training fits scikit-learn Pipelines. Prediction runs on `TextModel`s, each fitted Pipeline's
 state as plain arrays, computed with NumPy alone: importing scikit-learn takes a second,
 most of a cold `jobclass predict`, and a test holds both to the same probabilities.
 """
@@ -14,11 +20,12 @@ from itertools import repeat
 import numpy as np
 from scipy import sparse
 
-from .text import ANALYZER_VERSION, ROLE_LABELS, analyze, title_role
+from .text import ANALYZER_VERSION, ROLE_LABELS, analyze, detect_lang, title_role
 
 UNCERTAIN = "uncertain"
 DEFAULT_C = 0.3
 DEFAULT_VOCABULARY = 1500
+PASSAGE_WORDS = 60  # passages overlap by half, so every stretch of text is seen whole once
 EMPTY_TEXT = "empty description"
 NO_KNOWN_WORDS = "no words the model knows (is this a job description?)"
 TARGET_COVERAGE = 0.9
@@ -72,20 +79,31 @@ class Evaluation:
     title_only_macro_f1: float | None
 
 
-def build_pipeline(*, C: float = DEFAULT_C, vocabulary: Sequence[str] | None = None):
-    """TF-IDF over masked description tokens, then multinomial logistic regression."""
+def _tokens_as_given(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+def build_pipeline(*, C: float = DEFAULT_C, vocabulary: Sequence[str] | None = None,
+                   select: int | None = None):
+    """TF-IDF, then multinomial logistic regression, over token lists (`analyze` output).
+
+    With `select`, the tf-idf keeps every word (so rows are normalised over all of them) and
+    only the `select` chi-squared-best words reach the regression.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_selection import SelectKBest, chi2
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    return Pipeline([
-        ("tfidf", TfidfVectorizer(analyzer=analyze, sublinear_tf=True, min_df=2, max_df=0.9,
-                                  vocabulary=vocabulary, dtype=np.float32)),
-        ("clf", LogisticRegression(C=C, class_weight="balanced", max_iter=2000)),
-    ])
+    steps = [("tfidf", TfidfVectorizer(analyzer=_tokens_as_given, sublinear_tf=True, min_df=2, max_df=0.9,
+                                       vocabulary=vocabulary, dtype=np.float32))]
+    if select is not None:
+        steps.append(("select", SelectKBest(chi2, k=select)))
+    steps.append(("clf", LogisticRegression(C=C, class_weight="balanced", max_iter=2000)))
+    return Pipeline(steps)
 
 
-def select_vocabulary(texts: Sequence[str], labels: Sequence[str], *,
+def select_vocabulary(tokens: Sequence[list[str]], labels: Sequence[str], *,
                       k: int = DEFAULT_VOCABULARY) -> list[str]:
     """The k terms whose use differs most between labels (chi-squared), in a stable order.
 
@@ -97,8 +115,8 @@ def select_vocabulary(texts: Sequence[str], labels: Sequence[str], *,
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.feature_selection import SelectKBest, chi2
 
-    vectorizer = TfidfVectorizer(analyzer=analyze, sublinear_tf=True, min_df=2, max_df=0.9)
-    features = vectorizer.fit_transform(texts)
+    vectorizer = TfidfVectorizer(analyzer=_tokens_as_given, sublinear_tf=True, min_df=2, max_df=0.9)
+    features = vectorizer.fit_transform(tokens)
     if features.shape[1] <= k:
         return vectorizer.get_feature_names_out().tolist()
     keep = SelectKBest(chi2, k=k).fit(features, labels).get_support()
@@ -126,8 +144,13 @@ class TextModel:
     def from_pipeline(cls, pipeline) -> TextModel:
         vectorizer, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
         terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+        coef = classifier.coef_.astype(np.float64)
+        if "select" in pipeline.named_steps:  # unselected words weigh nothing but still normalise
+            kept = pipeline.named_steps["select"].get_support()
+            coef = np.zeros((coef.shape[0], len(terms)))
+            coef[:, kept] = classifier.coef_
         return cls(terms=np.array(terms, dtype=str), idf=vectorizer.idf_.astype(np.float64),
-                   coef=classifier.coef_.astype(np.float64),
+                   coef=coef,
                    intercept=classifier.intercept_.astype(np.float64),
                    classes=tuple(str(c) for c in classifier.classes_),
                    sublinear_tf=bool(vectorizer.sublinear_tf), norm=vectorizer.norm)
@@ -142,39 +165,135 @@ class TextModel:
                 and set(self.classes) <= set(ROLE_LABELS) and len(set(self.classes)) == k >= 2)
 
 
+@dataclass(frozen=True, eq=False)
+class JobModel:
+    """The whole-posting reader (Chinese) and the passage reader (every other posting)."""
+
+    whole: TextModel
+    passages: TextModel | None = None  # None: read everything whole
+    passage_words: int = PASSAGE_WORDS
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.whole.classes
+
+    def consistent(self) -> bool:
+        return (self.whole.consistent() and self.passage_words > 0
+                and (self.passages is None or self.passages.consistent()))
+
+
+def split_passages(tokens: list[str], size: int) -> list[list[str]]:
+    """Windows of `size` tokens overlapping by half; a short text is one passage."""
+    step = max(1, size // 2)
+    return [tokens[i:i + size] for i in range(0, max(1, len(tokens) - step), step)]
+
+
+def read_by_passages(text: str) -> bool:
+    return detect_lang(text) != "zh"
+
+
+def _fit_whole_reader(tokens: list[list[str]], labels: list[str], *, C: float, k: int) -> TextModel:
+    vocabulary = select_vocabulary(tokens, labels, k=k)
+    return TextModel.from_pipeline(build_pipeline(C=C, vocabulary=vocabulary).fit(tokens, labels))
+
+
+def _fit_passage_reader(tokens: list[list[str]], labels: list[str], *, C: float, k: int) -> TextModel:
+    """Normalised over every word, a passage that is mostly generic words gets small values for
+    its few work words, so the passages that are about the work are the surest ones."""
+    pipeline = build_pipeline(C=C, select=k)
+    words = len(pipeline.named_steps["tfidf"].fit(tokens).vocabulary_)
+    pipeline.set_params(select__k=min(k, words))
+    return TextModel.from_pipeline(pipeline.fit(tokens, labels))
+
+
 def fit(texts: Sequence[str], labels: Sequence[str], *, C: float = DEFAULT_C,
-        k: int = DEFAULT_VOCABULARY) -> TextModel:
-    """Select the vocabulary, then fit the pipeline over it."""
+        k: int = DEFAULT_VOCABULARY, passage_words: int = PASSAGE_WORDS) -> JobModel:
+    """Fit the whole-posting reader on every posting and the passage reader on the passages of
+    postings read by passages, each passage carrying its posting's label."""
     texts, labels = list(texts), list(labels)
-    vocabulary = select_vocabulary(texts, labels, k=k)
-    return TextModel.from_pipeline(build_pipeline(C=C, vocabulary=vocabulary).fit(texts, labels))
+    tokens = [analyze(text) for text in texts]
+    whole = _fit_whole_reader(tokens, labels, C=C, k=k)
+    passage_tokens, passage_labels = [], []
+    for text, posting_tokens, label in zip(texts, tokens, labels):
+        if read_by_passages(text):
+            pieces = split_passages(posting_tokens, passage_words)
+            passage_tokens += pieces
+            passage_labels += [label] * len(pieces)
+    passages = None
+    if len(set(passage_labels)) >= 2:
+        passages = _fit_passage_reader(passage_tokens, passage_labels, C=C, k=k)
+    return JobModel(whole=whole, passages=passages, passage_words=passage_words)
 
 
-def tfidf_features(model: TextModel, texts: Sequence[str]) -> sparse.csr_matrix:
-    """TfidfVectorizer.transform, computed with array operations instead of a loop per token."""
+def tfidf_features(model: TextModel, token_lists: Sequence[list[str]]) -> sparse.csr_matrix:
+    """TfidfVectorizer.transform of token lists, with array operations instead of a loop per token."""
     lookup = model.vocabulary.get
     ids: list[int] = []
-    lengths = np.empty(len(texts), dtype=np.int64)
-    for row, text in enumerate(texts):
-        tokens = analyze(text)
+    lengths = np.empty(len(token_lists), dtype=np.int64)
+    for row, tokens in enumerate(token_lists):
         ids.extend(map(lookup, tokens, repeat(-1, len(tokens))))
         lengths[row] = len(tokens)
     columns = np.fromiter(ids, dtype=np.int64, count=len(ids))
-    rows = np.repeat(np.arange(len(texts)), lengths)
+    rows = np.repeat(np.arange(len(token_lists)), lengths)
     known = columns >= 0
     counts = sparse.csr_matrix((np.ones(int(known.sum())), (rows[known], columns[known])),
-                               shape=(len(texts), len(model.terms)))
+                               shape=(len(token_lists), len(model.terms)))
     counts.sum_duplicates()
     if model.sublinear_tf:
         np.log(counts.data, counts.data)
         counts.data += 1.0
     counts.data *= model.idf[counts.indices]
     if model.norm == "l2":
-        row_of = np.repeat(np.arange(len(texts)), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(row_of, weights=counts.data ** 2, minlength=len(texts)))
+        row_of = np.repeat(np.arange(len(token_lists)), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(row_of, weights=counts.data ** 2, minlength=len(token_lists)))
         norms[norms == 0] = 1.0
         counts.data /= norms[row_of]
     return counts.astype(np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class Reading:
+    """The tf-idf row each posting is judged on: the whole posting, or its most decisive passage."""
+
+    by_passage: np.ndarray  # per posting: read by passages?
+    whole: sparse.csr_matrix  # rows of the postings read whole, in posting order
+    passage: sparse.csr_matrix  # the deciding passage of each posting read by passages
+    known_words: np.ndarray  # per posting: distinct known words anywhere in it (0: nothing to go on)
+
+    def __len__(self) -> int:
+        return len(self.by_passage)
+
+
+def read(model: JobModel, texts: Sequence[str]) -> Reading:
+    """Tokenise each posting once and pick what the model will judge it on."""
+    by_passage = np.array([model.passages is not None and read_by_passages(t) for t in texts], dtype=bool)
+    tokens = [analyze(text) for text in texts]
+    whole = tfidf_features(model.whole, [t for t, p in zip(tokens, by_passage) if not p])
+    known_words = np.zeros(len(texts), dtype=np.int64)
+    known_words[~by_passage] = whole.getnnz(axis=1)
+    passage = sparse.csr_matrix((0, 0), dtype=np.float32)
+    if by_passage.any():
+        reader = model.passages
+        pieces, owner = [], []
+        for posting, (posting_tokens, chosen) in enumerate(zip(tokens, by_passage)):
+            if chosen:
+                split = split_passages(posting_tokens, model.passage_words)
+                pieces += split
+                owner += [posting] * len(split)
+        owner = np.asarray(owner)
+        features = tfidf_features(reader, pieces)
+        words = features.getnnz(axis=1)
+        # Sure-ness of a passage: its top probability; an empty passage never decides.
+        sureness = np.where(words > 0, _linear_probabilities(reader, features).max(axis=1), -1.0)
+        order = np.lexsort((-sureness, owner))
+        first = np.concatenate([[True], owner[order][1:] != owner[order][:-1]])
+        passage = features[order[first]]
+        row_of = np.repeat(owner, words)
+        hits = sparse.csr_matrix((np.ones(len(row_of)), (row_of, features.indices)),
+                                 shape=(len(texts), features.shape[1]))
+        hits.sum_duplicates()
+        known_words[by_passage] = hits.getnnz(axis=1)[by_passage]
+    return Reading(by_passage=by_passage, whole=whole, passage=passage, known_words=known_words)
 
 
 def cross_validated_probabilities(texts: Sequence[str], labels: Sequence[str], *, folds: int = 5,
@@ -198,11 +317,20 @@ def cross_validated_probabilities(texts: Sequence[str], labels: Sequence[str], *
     return out
 
 
-def probabilities(model: TextModel, texts: Sequence[str] | None = None, *,
-                  features=None) -> np.ndarray:
+def probabilities(model: JobModel, texts: Sequence[str] | None = None, *,
+                  reading: Reading | None = None) -> np.ndarray:
     """Class probabilities, one column per ROLE_LABELS entry (zeros for labels never trained)."""
-    if features is None:
-        features = tfidf_features(model, texts)
+    if reading is None:
+        reading = read(model, texts)
+    out = np.zeros((len(reading), len(ROLE_LABELS)))
+    out[~reading.by_passage] = _linear_probabilities(model.whole, reading.whole)
+    if reading.by_passage.any():
+        out[reading.by_passage] = _linear_probabilities(model.passages, reading.passage)
+    return out
+
+
+def _linear_probabilities(model: TextModel, features: sparse.csr_matrix) -> np.ndarray:
+    """One reader's probabilities for tf-idf rows, in ROLE_LABELS columns."""
     scores = np.asarray(features @ model.coef.T, dtype=np.float64) + model.intercept
     if model.coef.shape[0] == 1:  # binary: sigmoid of one score, as scikit-learn does
         positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
@@ -223,29 +351,49 @@ def choose_threshold(probabilities: np.ndarray, *, coverage: float = TARGET_COVE
     return float(np.round(np.quantile(confidence, 1.0 - coverage), 4))
 
 
-def explain(model: TextModel, features: sparse.csr_matrix, label_indices: np.ndarray, *,
+def explain(model: JobModel, reading: Reading, label_indices: np.ndarray, *,
             top: int = 5) -> list[Evidence]:
-    """Per row, the n-grams pushing toward its label and against it.
+    """Per posting, the words pushing toward its label and against it, in what it was judged on.
 
     A contribution is tf-idf value x (weight for the label - mean weight over labels).
     """
-    bounds, terms, values = _ranked_contributions(model, features, label_indices)
-    values = np.round(values, 4)  # shown to 4 decimals; a contribution that rounds to 0 is no evidence
-    evidence = []
-    for start, end in zip(bounds[:-1], bounds[1:]):
-        toward = [(terms[i], float(values[i]))
-                  for i in range(start, min(start + top, end)) if values[i] > 0]
-        against = [(terms[i], float(values[i]))
-                   for i in range(end - 1, max(end - top, start) - 1, -1) if values[i] < 0]
-        evidence.append(Evidence(toward=tuple(toward), against=tuple(against)))
-    return evidence
+    def one_reader(reader: TextModel, features: sparse.csr_matrix, labels: np.ndarray) -> list[Evidence]:
+        bounds, terms, values = _ranked_contributions(reader, features, labels)
+        values = np.round(values, 4)  # shown to 4 decimals; a contribution that rounds to 0 is no evidence
+        evidence = []
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            toward = [(terms[i], float(values[i]))
+                      for i in range(start, min(start + top, end)) if values[i] > 0]
+            against = [(terms[i], float(values[i]))
+                       for i in range(end - 1, max(end - top, start) - 1, -1) if values[i] < 0]
+            evidence.append(Evidence(toward=tuple(toward), against=tuple(against)))
+        return evidence
+
+    return _per_reader(model, reading, np.asarray(label_indices), one_reader)
 
 
-def strongest_terms(model: TextModel, features: sparse.csr_matrix, label_indices: np.ndarray, *,
+def strongest_terms(model: JobModel, reading: Reading, label_indices: np.ndarray, *,
                     top: int = 3) -> list[list[str]]:
-    """Per row, only the n-grams pushing hardest toward its label (what batch output shows)."""
-    bounds, terms, _ = _ranked_contributions(model, features, label_indices, positive_only=True)
-    return [list(terms[start:min(start + top, end)]) for start, end in zip(bounds[:-1], bounds[1:])]
+    """Per posting, only the words pushing hardest toward its label (what batch output shows)."""
+    def one_reader(reader: TextModel, features: sparse.csr_matrix, labels: np.ndarray) -> list[list[str]]:
+        bounds, terms, _ = _ranked_contributions(reader, features, labels, positive_only=True)
+        return [list(terms[start:min(start + top, end)]) for start, end in zip(bounds[:-1], bounds[1:])]
+
+    return _per_reader(model, reading, np.asarray(label_indices), one_reader)
+
+
+def _per_reader(model: JobModel, reading: Reading, label_indices: np.ndarray, work) -> list:
+    """Run `work` on each reader's rows and put the results back in posting order."""
+    out: list = [None] * len(reading)
+    whole_rows = np.flatnonzero(~reading.by_passage)
+    for row, result in zip(whole_rows, work(model.whole, reading.whole, label_indices[whole_rows])):
+        out[row] = result
+    passage_rows = np.flatnonzero(reading.by_passage)
+    if len(passage_rows):
+        for row, result in zip(passage_rows,
+                               work(model.passages, reading.passage, label_indices[passage_rows])):
+            out[row] = result
+    return out
 
 
 def _ranked_contributions(model: TextModel, features: sparse.csr_matrix, label_indices: np.ndarray,
@@ -294,15 +442,15 @@ def title_check(title: str | None, label: str) -> tuple[str | None, bool | None]
     return role, role != label
 
 
-def predict_many(model: TextModel, texts: Sequence[str] | None = None, *,
+def predict_many(model: JobModel, texts: Sequence[str] | None = None, *,
                  titles: Sequence[str | None], threshold: float, model_id: str,
-                 evidence_top: int = 5, features=None) -> list[Prediction]:
-    """Predict non-empty descriptions (or their tf-idf `features`); titles may be None."""
-    if features is None:
-        features = tfidf_features(model, texts)
-    probs = probabilities(model, features=features)
+                 evidence_top: int = 5, reading: Reading | None = None) -> list[Prediction]:
+    """Predict non-empty descriptions (or their `reading`); titles may be None."""
+    if reading is None:
+        reading = read(model, texts)
+    probs = probabilities(model, reading=reading)
     best_labels = probs.argmax(axis=1)
-    evidence = explain(model, features, best_labels, top=evidence_top)
+    evidence = explain(model, reading, best_labels, top=evidence_top)
     predictions = []
     for i, title in enumerate(titles):
         best = int(best_labels[i])

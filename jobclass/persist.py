@@ -24,6 +24,8 @@ CARD_JSON = "card.json"
 CARD_MD = "card.md"
 DEFAULT_POINTER = "default"
 ARRAYS = ("terms", "idf", "coef", "intercept", "classes", "settings")
+PASSAGE_PREFIX = "passage_"
+PASSAGE_ARRAYS = tuple(PASSAGE_PREFIX + name for name in ARRAYS if name != "settings")
 
 
 @dataclass(frozen=True)
@@ -60,24 +62,37 @@ def library_versions() -> dict[str, str]:
 
 
 def model_arrays(model) -> dict:
-    """A TextModel as plain numeric and string arrays (no Python objects, so no pickle)."""
+    """A JobModel as plain numeric and string arrays (no Python objects, so no pickle)."""
     import numpy as np
 
-    settings = {"sublinear_tf": model.sublinear_tf, "norm": model.norm,
-                "analyzer_version": model.analyzer_version}
-    return {"terms": model.terms, "idf": model.idf, "coef": model.coef,
-            "intercept": model.intercept, "classes": np.array(model.classes, dtype=str),
-            "settings": np.array(json.dumps(settings))}
+    readers = {"": model.whole} | ({PASSAGE_PREFIX: model.passages} if model.passages else {})
+    settings = {"sublinear_tf": model.whole.sublinear_tf, "norm": model.whole.norm,
+                "analyzer_version": model.whole.analyzer_version,
+                "passage_words": model.passage_words}
+    arrays = {"settings": np.array(json.dumps(settings))}
+    for prefix, reader in readers.items():
+        arrays |= {prefix + "terms": reader.terms, prefix + "idf": reader.idf, prefix + "coef": reader.coef,
+                   prefix + "intercept": reader.intercept,
+                   prefix + "classes": np.array(reader.classes, dtype=str)}
+    return arrays
 
 
 def model_from_arrays(arrays: dict):
-    from .model import TextModel
+    """Models saved before passage reading hold only the whole-posting reader, and still load."""
+    from .model import PASSAGE_WORDS, JobModel, TextModel
 
     settings = json.loads(str(arrays["settings"]))
-    return TextModel(terms=arrays["terms"], idf=arrays["idf"], coef=arrays["coef"],
-                     intercept=arrays["intercept"], classes=tuple(str(c) for c in arrays["classes"]),
-                     sublinear_tf=bool(settings["sublinear_tf"]), norm=settings["norm"],
-                     analyzer_version=settings["analyzer_version"])
+
+    def reader(prefix: str) -> TextModel:
+        return TextModel(terms=arrays[prefix + "terms"], idf=arrays[prefix + "idf"],
+                         coef=arrays[prefix + "coef"], intercept=arrays[prefix + "intercept"],
+                         classes=tuple(str(c) for c in arrays[prefix + "classes"]),
+                         sublinear_tf=bool(settings["sublinear_tf"]), norm=settings["norm"],
+                         analyzer_version=settings["analyzer_version"])
+
+    passages = reader(PASSAGE_PREFIX) if PASSAGE_PREFIX + "terms" in arrays else None
+    return JobModel(whole=reader(""), passages=passages,
+                    passage_words=int(settings.get("passage_words", PASSAGE_WORDS)))
 
 
 def save_model(model, card: dict, destination: Path) -> Path:
@@ -240,6 +255,8 @@ def load_model(spec: str | None = None) -> LoadedModel:
     try:
         with np.load(model_path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in ARRAYS}
+            if PASSAGE_ARRAYS[0] in archive.files:
+                arrays |= {name: archive[name] for name in PASSAGE_ARRAYS}
     except ValueError as exc:
         if "allow_pickle" in str(exc):
             raise ModelError(f"model {folder}: refused, {MODEL_FILE} contains pickled Python objects, "
@@ -254,9 +271,9 @@ def load_model(spec: str | None = None) -> LoadedModel:
         consistent = False
     if not consistent:
         raise ModelError(f"model {folder}: {MODEL_FILE} holds inconsistent arrays; {retrain}")
-    if model.analyzer_version != ANALYZER_VERSION:
+    if model.whole.analyzer_version != ANALYZER_VERSION:
         raise ModelError(f"model {folder} was built with tokenizer version "
-                         f"{model.analyzer_version}, this jobclass uses {ANALYZER_VERSION}; {retrain}")
+                         f"{model.whole.analyzer_version}, this jobclass uses {ANALYZER_VERSION}; {retrain}")
     classes = list(model.classes)
     if classes != list(card.get("labels", [])):
         raise ModelError(f"model {folder}: the card's labels {card.get('labels')} do not match the "

@@ -132,6 +132,14 @@ def tokenize(text: str, *, mask_titles: bool = True) -> list[str]:
     return tokens
 
 
+def detect_lang(text: str) -> str:
+    """`zh` when a sizeable share of letters are Chinese characters, else `en`."""
+    sample = text[:2000]
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in sample)
+    letters = sum(ch.isalpha() for ch in sample) or 1
+    return "zh" if han / letters > 0.2 else "en"
+
+
 def analyze(text: str) -> list[str]:
     """Tokens the model sees: `tokenize` with role titles masked."""
     return tokenize(text)

@@ -11,10 +11,9 @@ from jobclass.api import classify, evaluate_file
 from jobclass.data import corpus_hash, validate_corpus
 from jobclass.model import (
     ROLE_LABELS,
-    build_pipeline,
+    fit,
     predict_many,
     probabilities,
-    select_vocabulary,
 )
 from jobclass.persist import load_model
 
@@ -74,12 +73,14 @@ def test_shipped_model_is_the_one_the_corpus_produces(corpus, shipped):
         "the corpus changed since the shipped model was trained; retrain it (see README)")
     texts, labels = corpus["description"].tolist(), corpus["label"].tolist()
     params = shipped.card["params"]
-    vocabulary = select_vocabulary(texts, labels, k=params["vocabulary"])
-    assert vocabulary == shipped.model.terms.tolist()
-    rebuilt = build_pipeline(C=params["C"], vocabulary=vocabulary).fit(texts, labels)
-    assert list(ROLE_LABELS) == list(rebuilt.classes_)
+    rebuilt = fit(texts, labels, C=params["C"], k=params["vocabulary"],
+                  passage_words=params["passage_words"])
+    assert shipped.model.passages is not None
+    for mine, theirs in [(rebuilt.whole, shipped.model.whole), (rebuilt.passages, shipped.model.passages)]:
+        assert mine.terms.tolist() == theirs.terms.tolist()
+        assert list(ROLE_LABELS) == list(mine.classes)
     sample = texts[::25]
-    np.testing.assert_allclose(probabilities(shipped.model, sample), rebuilt.predict_proba(sample),
+    np.testing.assert_allclose(probabilities(shipped.model, sample), probabilities(rebuilt, sample),
                                atol=1e-5)
 
 
@@ -101,12 +102,12 @@ def test_evidence_points_at_the_work(shipped):
 
 
 @pytest.mark.real
-@pytest.mark.parametrize("lang, floor", [("en", 0.75), ("zh", 0.88)])
+@pytest.mark.parametrize("lang, floor", [("en", 0.82), ("zh", 0.85)])
 def test_real_postings(lang, floor, shipped):
     """Regression floors a little under what the shipped model measures (see the README).
 
     The target is 0.85 macro-F1 in both languages and 0.75 accuracy where the title lies;
-    English is not there yet, and this test keeps it from sliding back unnoticed.
+    both languages are a little under it, and this test keeps them from sliding back unnoticed.
     """
     evaluation = evaluate_file(real_file(lang), model=shipped)
     assert evaluation.macro_f1 >= floor

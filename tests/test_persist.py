@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from jobclass.cli import cli
 from jobclass.errors import ModelError
+from jobclass.model import probabilities
 from jobclass.persist import MODEL_FILE, load_model, save_model, sha256_file
 
 
@@ -30,6 +31,22 @@ def test_round_trip_keeps_labels_and_threshold(tiny_model):
     assert ["ai_engineering", "ml_engineering", "other"] == list(loaded.model.classes)
     assert 0 < loaded.threshold < 1
     assert "tiny" == loaded.model_id
+
+
+def test_both_readers_survive_the_round_trip_and_whole_only_models_still_load(tiny_model, tmp_path):
+    from dataclasses import replace
+
+    import numpy as np
+
+    loaded = load_model(str(tiny_model))
+    assert loaded.model.passages is not None
+    whole_only = replace(loaded.model, passages=None)  # the format before passage reading
+    card = {k: v for k, v in loaded.card.items() if k not in ("id", "model_sha256")}
+    reloaded = load_model(str(save_model(whole_only, card, tmp_path / "whole-only")))
+    assert reloaded.model.passages is None
+    text = "Train ranking models on click data and serve them behind an API."
+    np.testing.assert_allclose(probabilities(whole_only, [text]), probabilities(reloaded.model, [text]))
+    assert not np.allclose(probabilities(loaded.model, [text]), probabilities(reloaded.model, [text]))
 
 
 def test_model_file_path_loads_its_folder(tiny_model):
