@@ -132,12 +132,17 @@ def tokenize(text: str, *, mask_titles: bool = True) -> list[str]:
     return tokens
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def detect_lang(text: str) -> str:
     """`zh` when a sizeable share of letters are Chinese characters, else `en`."""
     sample = text[:2000]
-    han = sum("\u4e00" <= ch <= "\u9fff" for ch in sample)
-    letters = sum(ch.isalpha() for ch in sample) or 1
-    return "zh" if han / letters > 0.2 else "en"
+    if sample.isascii():
+        return "en"
+    letters = len(_LETTER.findall(sample)) or 1
+    return "zh" if len(_HAN.findall(sample)) / letters > 0.2 else "en"
 
 
 def analyze(text: str) -> list[str]:
