@@ -17,7 +17,7 @@ from common import fasttext_predict, require_real, save, table, train_fasttext  
 
 from jobclass import config  # noqa: E402
 from jobclass.data import read_evaluation_table, read_labeled  # noqa: E402
-from jobclass.model import ROLE_LABELS, probabilities, score  # noqa: E402
+from jobclass.model import ROLE_LABELS, probabilities, reads_by_passage, score  # noqa: E402
 from jobclass.persist import load_model  # noqa: E402
 from jobclass.text import title_role  # noqa: E402
 
@@ -36,8 +36,11 @@ def calibration(gold: list[str], probs: np.ndarray, bins: int = 10) -> dict:
     return {"brier": round(brier, 4), "ece": round(float(ece), 4)}
 
 
-def figures(name: str, gold, probs, threshold, mismatch, *, coverage: bool = True) -> dict:
-    evaluation = score(gold, probs, threshold=threshold, mismatch=mismatch)
+def figures(name: str, gold, probs, mismatch, *, thresholds=None, by_passage=None) -> dict:
+    """Coverage figures only for a system with thresholds (jobclass)."""
+    coverage = thresholds is not None
+    evaluation = score(gold, probs, thresholds=thresholds or {"whole": 0.5}, by_passage=by_passage,
+                       mismatch=mismatch)
     return {"system": name, "macro_f1": evaluation.macro_f1,
             **{f"f1_{label}": evaluation.per_class[label].f1 for label in ROLE_LABELS},
             "mismatch_accuracy": evaluation.mismatch_accuracy,
@@ -66,10 +69,11 @@ def main() -> None:
                                 for t in table_.titles], dtype=float)
         rows = [
             figures(f"jobclass {shipped.model_id}", gold, probabilities(shipped.model, texts),
-                    shipped.threshold, table_.mismatch),
-            figures("title only (keywords)", gold, title_probs, 0.5, table_.mismatch, coverage=False),
+                    table_.mismatch, thresholds=shipped.thresholds,
+                    by_passage=reads_by_passage(shipped.model, texts)),
+            figures("title only (keywords)", gold, title_probs, table_.mismatch),
             figures("fastText (same corpus)", gold, fasttext_probabilities(fasttext_model, texts),
-                    0.5, table_.mismatch, coverage=False),
+                    table_.mismatch),
         ]
         results["languages"][lang] = {"rows": len(gold), "mismatch_rows": int(sum(table_.mismatch)),
                                       "systems": rows}

@@ -19,12 +19,13 @@ from .model import (
     TARGET_COVERAGE,
     Evaluation,
     Prediction,
-    choose_threshold,
+    choose_thresholds,
     cross_validated_probabilities,
     fit,
     predict_many,
     probabilities,
     read,
+    reads_by_passage,
     score,
 )
 from .persist import LoadedModel, library_versions, load_model, save_model
@@ -39,7 +40,7 @@ def classify(text: str, *, title: str | None = None, model: LoadedModel | str | 
     reading = read(loaded.model, [text])
     if reading.known_words[0] == 0:
         raise InputError(f"{NO_KNOWN_WORDS}; pass the posting's description text")
-    return predict_many(loaded.model, reading=reading, titles=[title], threshold=loaded.threshold,
+    return predict_many(loaded.model, reading=reading, titles=[title], thresholds=loaded.thresholds,
                         model_id=loaded.model_id, evidence_top=evidence_top)[0]
 
 
@@ -52,20 +53,21 @@ class TrainResult:
 
 def fit_with_card(frame, *, sources: Iterable[str] = (), parent: str | None = None,
                   C: float = DEFAULT_C, k: int = DEFAULT_VOCABULARY) -> tuple[object, dict, Evaluation]:
-    """Cross-validate, choose the threshold, fit on everything; return the model, card and CV figures."""
+    """Cross-validate, fit on everything, choose the thresholds; return the model, card and CV figures."""
     from .data import corpus_hash
 
     texts, labels = frame["description"].tolist(), frame["label"].tolist()
     folds = min(5, int(frame["label"].value_counts().min()))
     oof = cross_validated_probabilities(texts, labels, folds=folds, C=C, k=k)
-    threshold = choose_threshold(oof)
-    cv = score(labels, oof, threshold=threshold, titles=frame["title"].tolist())
     model = fit(texts, labels, C=C, k=k)
+    by_passage = reads_by_passage(model, texts)
+    thresholds = choose_thresholds(oof, by_passage)
+    cv = score(labels, oof, thresholds=thresholds, by_passage=by_passage, titles=frame["title"].tolist())
     card = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "parent": parent,
         "labels": list(model.classes),
-        "threshold": threshold,
+        "thresholds": thresholds,
         "target_coverage": TARGET_COVERAGE,
         "params": {"C": C, "vocabulary": k, "class_weight": "balanced",
                    "features": "tf-idf (sublinear tf, l2) over the k chi-squared-best of the word "
@@ -114,6 +116,6 @@ def evaluate_file(path: str | Path, *, model: LoadedModel | str | None = None,
 
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
     table = read_evaluation_table(Path(path), encoding=encoding)
-    return score(table.labels, probabilities(loaded.model, table.texts), threshold=loaded.threshold,
-                 titles=table.titles,
-                 mismatch=table.mismatch)
+    reading = read(loaded.model, table.texts)
+    return score(table.labels, probabilities(loaded.model, reading=reading), thresholds=loaded.thresholds,
+                 by_passage=reading.by_passage, titles=table.titles, mismatch=table.mismatch)

@@ -51,6 +51,7 @@ def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
         UNCERTAIN,
         probabilities,
         read,
+        row_thresholds,
         strongest_terms,
         title_check,
     )
@@ -60,6 +61,7 @@ def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
     probs = probabilities(loaded.model, reading=reading)
     best = probs.argmax(axis=1)
     confidence = probs.max(axis=1)
+    minimum = row_thresholds(loaded.thresholds, reading.by_passage)
     evidence = strongest_terms(loaded.model, reading, best, top=EVIDENCE_TERMS)
     known_words = reading.known_words
     rounded = np.round(probs, 4).tolist()
@@ -69,7 +71,7 @@ def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
         if problem:
             rows.append(("", "", "", "", "", "", "", "", loaded.model_id, problem))
             continue
-        label = ROLE_LABELS[best[i]] if confidence[i] >= loaded.threshold else UNCERTAIN
+        label = ROLE_LABELS[best[i]] if confidence[i] >= minimum[i] else UNCERTAIN
         role, mismatch = title_check(title, label)
         rows.append((label, round(float(confidence[i]), 4), *rounded[i], role or "",
                      "" if mismatch is None else str(mismatch).lower(),

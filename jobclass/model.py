@@ -42,7 +42,7 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Prediction:
-    label: str  # one of ROLE_LABELS, or "uncertain" below the model's threshold
+    label: str  # one of ROLE_LABELS, or "uncertain" below its reader's threshold
     best_label: str
     confidence: float
     probabilities: dict[str, float]
@@ -69,7 +69,7 @@ class Evaluation:
     macro_f1: float
     per_class: dict[str, ClassScores]
     confusion: list[list[int]]  # rows = gold, columns = predicted, in ROLE_LABELS order
-    threshold: float
+    thresholds: dict[str, float]  # per reader: "whole", and "passages" when the model has it
     coverage: float
     covered_accuracy: float
     mismatch_rows: int
@@ -185,11 +185,16 @@ class JobModel:
 def split_passages(tokens: list[str], size: int) -> list[list[str]]:
     """Windows of `size` tokens overlapping by half; a short text is one passage."""
     step = max(1, size // 2)
-    return [tokens[i:i + size] for i in range(0, max(1, len(tokens) - step), step)]
+    return [tokens[i:i + size] for i in range(0, max(1, len(tokens) - size + step), step)]
 
 
 def read_by_passages(text: str) -> bool:
     return detect_lang(text) != "zh"
+
+
+def reads_by_passage(model: JobModel, texts: Sequence[str]) -> np.ndarray:
+    """Per posting: will `model` read it by passages (else whole)?"""
+    return np.array([model.passages is not None and read_by_passages(t) for t in texts], dtype=bool)
 
 
 def _fit_whole_reader(tokens: list[list[str]], labels: list[str], *, C: float, k: int) -> TextModel:
@@ -227,28 +232,65 @@ def fit(texts: Sequence[str], labels: Sequence[str], *, C: float = DEFAULT_C,
 
 def tfidf_features(model: TextModel, token_lists: Sequence[list[str]]) -> sparse.csr_matrix:
     """TfidfVectorizer.transform of token lists, with array operations instead of a loop per token."""
+    ids, lengths = _word_ids(model, token_lists)
+    rows = np.repeat(np.arange(len(token_lists)), lengths)
+    return _weigh(model, rows, ids, len(token_lists))
+
+
+def _word_ids(model: TextModel, token_lists: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Every token's column (-1 when unknown), all lists concatenated, and each list's length."""
     lookup = model.vocabulary.get
     ids: list[int] = []
     lengths = np.empty(len(token_lists), dtype=np.int64)
     for row, tokens in enumerate(token_lists):
         ids.extend(map(lookup, tokens, repeat(-1, len(tokens))))
         lengths[row] = len(tokens)
-    columns = np.fromiter(ids, dtype=np.int64, count=len(ids))
-    rows = np.repeat(np.arange(len(token_lists)), lengths)
+    return np.fromiter(ids, dtype=np.int64, count=len(ids)), lengths
+
+
+def _weigh(model: TextModel, rows: np.ndarray, columns: np.ndarray, n_rows: int) -> sparse.csr_matrix:
+    """Counts of (row, column) pairs (columns < 0 are unknown words) to l2-normalised tf-idf."""
     known = columns >= 0
     counts = sparse.csr_matrix((np.ones(int(known.sum())), (rows[known], columns[known])),
-                               shape=(len(token_lists), len(model.terms)))
+                               shape=(n_rows, len(model.terms)))
     counts.sum_duplicates()
     if model.sublinear_tf:
         np.log(counts.data, counts.data)
         counts.data += 1.0
     counts.data *= model.idf[counts.indices]
     if model.norm == "l2":
-        row_of = np.repeat(np.arange(len(token_lists)), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(row_of, weights=counts.data ** 2, minlength=len(token_lists)))
+        row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(row_of, weights=counts.data ** 2, minlength=n_rows))
         norms[norms == 0] = 1.0
         counts.data /= norms[row_of]
     return counts.astype(np.float32)
+
+
+def _passage_features(model: TextModel, token_lists: Sequence[list[str]], size: int):
+    """tf-idf rows of every `split_passages` window, built from one vocabulary lookup per token.
+
+    Returns the rows, the posting each row belongs to, and each posting's count of distinct
+    known words.
+    """
+    ids, lengths = _word_ids(model, token_lists)
+    step = max(1, size // 2)
+    windows = (np.maximum(1, lengths - size + step) + step - 1) // step  # as split_passages makes
+    owner = np.repeat(np.arange(len(token_lists)), windows)
+    first_window = np.cumsum(windows) - windows
+    offset_in_posting = (np.arange(len(owner)) - first_window[owner]) * step
+    window_lengths = np.clip(lengths[owner] - offset_in_posting, 0, size)
+    window_of = np.repeat(np.arange(len(owner)), window_lengths)
+    window_starts = np.cumsum(window_lengths) - window_lengths
+    posting_starts = np.cumsum(lengths) - lengths
+    positions = (posting_starts[owner] + offset_in_posting)[window_of] + (
+        np.arange(len(window_of)) - window_starts[window_of])
+    features = _weigh(model, window_of, ids[positions], len(owner))
+    posting_of = np.repeat(np.arange(len(token_lists)), lengths)
+    known = ids >= 0
+    distinct = sparse.csr_matrix((np.ones(int(known.sum())), (posting_of[known], ids[known])),
+                                 shape=(len(token_lists), len(model.terms)))
+    distinct.sum_duplicates()
+    return features, owner, distinct.getnnz(axis=1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,7 +308,7 @@ class Reading:
 
 def read(model: JobModel, texts: Sequence[str]) -> Reading:
     """Tokenise each posting once and pick what the model will judge it on."""
-    by_passage = np.array([model.passages is not None and read_by_passages(t) for t in texts], dtype=bool)
+    by_passage = reads_by_passage(model, texts)
     tokens = [analyze(text) for text in texts]
     whole = tfidf_features(model.whole, [t for t, p in zip(tokens, by_passage) if not p])
     known_words = np.zeros(len(texts), dtype=np.int64)
@@ -274,25 +316,14 @@ def read(model: JobModel, texts: Sequence[str]) -> Reading:
     passage = sparse.csr_matrix((0, 0), dtype=np.float32)
     if by_passage.any():
         reader = model.passages
-        pieces, owner = [], []
-        for posting, (posting_tokens, chosen) in enumerate(zip(tokens, by_passage)):
-            if chosen:
-                split = split_passages(posting_tokens, model.passage_words)
-                pieces += split
-                owner += [posting] * len(split)
-        owner = np.asarray(owner)
-        features = tfidf_features(reader, pieces)
+        features, owner, known_words[by_passage] = _passage_features(
+            reader, [t for t, p in zip(tokens, by_passage) if p], model.passage_words)
         words = features.getnnz(axis=1)
         # Sure-ness of a passage: its top probability; an empty passage never decides.
         sureness = np.where(words > 0, _linear_probabilities(reader, features).max(axis=1), -1.0)
         order = np.lexsort((-sureness, owner))
         first = np.concatenate([[True], owner[order][1:] != owner[order][:-1]])
         passage = features[order[first]]
-        row_of = np.repeat(owner, words)
-        hits = sparse.csr_matrix((np.ones(len(row_of)), (row_of, features.indices)),
-                                 shape=(len(texts), features.shape[1]))
-        hits.sum_duplicates()
-        known_words[by_passage] = hits.getnnz(axis=1)[by_passage]
     return Reading(by_passage=by_passage, whole=whole, passage=passage, known_words=known_words)
 
 
@@ -345,10 +376,25 @@ def _linear_probabilities(model: TextModel, features: sparse.csr_matrix) -> np.n
     return out
 
 
-def choose_threshold(probabilities: np.ndarray, *, coverage: float = TARGET_COVERAGE) -> float:
-    """Confidence below which the least confident (1 - coverage) of CV predictions fall."""
+def choose_thresholds(probabilities: np.ndarray, by_passage: np.ndarray, *,
+                      coverage: float = TARGET_COVERAGE) -> dict[str, float]:
+    """Per reader, the confidence below which its least confident (1 - coverage) CV predictions fall.
+
+    The readers' confidences are not alike (the surest of many passages is surer than a whole
+    posting), so one shared threshold would leave most whole-read postings `uncertain`.
+    """
     confidence = probabilities.max(axis=1)
-    return float(np.round(np.quantile(confidence, 1.0 - coverage), 4))
+    thresholds = {}
+    for reader, rows in (("whole", ~by_passage), ("passages", by_passage)):
+        if rows.any():
+            thresholds[reader] = float(np.round(np.quantile(confidence[rows], 1.0 - coverage), 4))
+    thresholds.setdefault("whole", thresholds.get("passages", 0.0))
+    return thresholds
+
+
+def row_thresholds(thresholds: dict[str, float], by_passage: np.ndarray) -> np.ndarray:
+    """Each posting's minimum confidence for a label: its reader's threshold."""
+    return np.where(by_passage, thresholds.get("passages", thresholds["whole"]), thresholds["whole"])
 
 
 def explain(model: JobModel, reading: Reading, label_indices: np.ndarray, *,
@@ -443,19 +489,20 @@ def title_check(title: str | None, label: str) -> tuple[str | None, bool | None]
 
 
 def predict_many(model: JobModel, texts: Sequence[str] | None = None, *,
-                 titles: Sequence[str | None], threshold: float, model_id: str,
+                 titles: Sequence[str | None], thresholds: dict[str, float], model_id: str,
                  evidence_top: int = 5, reading: Reading | None = None) -> list[Prediction]:
     """Predict non-empty descriptions (or their `reading`); titles may be None."""
     if reading is None:
         reading = read(model, texts)
     probs = probabilities(model, reading=reading)
     best_labels = probs.argmax(axis=1)
+    minimum = row_thresholds(thresholds, reading.by_passage)
     evidence = explain(model, reading, best_labels, top=evidence_top)
     predictions = []
     for i, title in enumerate(titles):
         best = int(best_labels[i])
         confidence = float(probs[i, best])
-        label = ROLE_LABELS[best] if confidence >= threshold else UNCERTAIN
+        label = ROLE_LABELS[best] if confidence >= minimum[i] else UNCERTAIN
         role, mismatch = title_check(title, label)
         predictions.append(Prediction(
             label=label,
@@ -470,10 +517,13 @@ def predict_many(model: JobModel, texts: Sequence[str] | None = None, *,
     return predictions
 
 
-def score(gold: Sequence[str], probabilities: np.ndarray, *, threshold: float,
-          titles: Sequence[str] | None = None, mismatch: Sequence[bool] | None = None
-          ) -> Evaluation:
+def score(gold: Sequence[str], probabilities: np.ndarray, *, thresholds: dict[str, float],
+          by_passage: np.ndarray | None = None, titles: Sequence[str] | None = None,
+          mismatch: Sequence[bool] | None = None) -> Evaluation:
     """Evaluate probabilities against gold labels.
+
+    Coverage counts the rows at or above their reader's threshold (`by_passage` says which rows
+    were read by passages; without it every row counts as read whole).
 
     `mismatch` marks rows whose title disagrees with the gold label; when not given it is
     derived from `titles` with the same keyword reading that `title_role` uses.
@@ -488,7 +538,9 @@ def score(gold: Sequence[str], probabilities: np.ndarray, *, threshold: float,
         label: ClassScores(round(float(p), 4), round(float(r), 4), round(float(f), 4), int(s))
         for label, p, r, f, s in zip(ROLE_LABELS, precision, recall, f1, support)
     }
-    confident = probabilities.max(axis=1) >= threshold
+    if by_passage is None:
+        by_passage = np.zeros(len(gold), dtype=bool)
+    confident = probabilities.max(axis=1) >= row_thresholds(thresholds, np.asarray(by_passage))
     title_only = None
     if titles is not None:
         roles = np.asarray([title_role(t) for t in titles], dtype=object)
@@ -505,7 +557,7 @@ def score(gold: Sequence[str], probabilities: np.ndarray, *, threshold: float,
                                       zero_division=0)), 4),
         per_class=per_class,
         confusion=confusion_matrix(gold, predicted, labels=list(ROLE_LABELS)).tolist(),
-        threshold=threshold,
+        thresholds=dict(thresholds),
         coverage=round(float(confident.mean()), 4),
         covered_accuracy=round(float(correct[confident].mean()), 4) if confident.any() else 0.0,
         mismatch_rows=int(mismatch_mask.sum()) if mismatch_mask is not None else 0,

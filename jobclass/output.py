@@ -63,7 +63,8 @@ def evaluation_text(evaluation, *, name: str = "", model_id: str = "") -> str:
     lines.append("confusion (rows gold, columns predicted: ai / ml / other):")
     for label, row in zip(LABEL_ORDER, e.confusion):
         lines.append(f"  {label:<16}" + "".join(f"{n:>6}" for n in row))
-    lines.append(f"threshold {e.threshold:.4f}: coverage {e.coverage:.4f}, "
+    thresholds = ", ".join(f"{reader} {value:.4f}" for reader, value in e.thresholds.items())
+    lines.append(f"thresholds ({thresholds}): coverage {e.coverage:.4f}, "
                  f"accuracy on covered rows {e.covered_accuracy:.4f}")
     if e.title_rows:
         lines.append(f"title alone: accuracy {_figure(e.title_only_accuracy)}, macro-F1 "

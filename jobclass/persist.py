@@ -32,12 +32,15 @@ PASSAGE_ARRAYS = tuple(PASSAGE_PREFIX + name for name in ARRAYS if name != "sett
 class LoadedModel:
     model_id: str
     path: Path
-    model: object  # a jobclass.model.TextModel
+    model: object  # a jobclass.model.JobModel
     card: dict
 
     @property
-    def threshold(self) -> float:
-        return float(self.card["threshold"])
+    def thresholds(self) -> dict[str, float]:
+        """Per reader; cards written before passage reading hold one `threshold`."""
+        if "thresholds" in self.card:
+            return {reader: float(value) for reader, value in self.card["thresholds"].items()}
+        return {"whole": float(self.card["threshold"])}
 
 
 def sha256_file(path: Path) -> str:
@@ -140,8 +143,9 @@ def render_card_markdown(card: dict) -> str:
         f"- by language: {card['data']['by_lang']}",
         f"- sources: {', '.join(card['data'].get('sources', []))}",
         f"- parameters: {card.get('params')}",
-        f"- uncertainty threshold: {card['threshold']} (max probability; chosen so "
-        f"{card.get('target_coverage', 0.9):.0%} of cross-validated predictions are covered)",
+        f"- uncertainty thresholds: {card.get('thresholds', card.get('threshold'))} (max probability, "
+        f"per reader; chosen so {card.get('target_coverage', 0.9):.0%} of each reader's "
+        "cross-validated predictions are covered)",
         f"- versions: {card.get('versions')}", "",
         "## Cross-validated metrics (stratified 5-fold, seed 0)", "",
         f"macro-F1 {metrics.get('macro_f1')}, accuracy {metrics.get('accuracy')}, "
@@ -237,7 +241,9 @@ def load_model(spec: str | None = None) -> LoadedModel:
         card = json.loads(card_path.read_text(encoding="utf-8"))
         expected_hash = card["model_sha256"]
         saved_version = card["versions"]["scikit-learn"]
-        float(card["threshold"])
+        thresholds = card["thresholds"] if "thresholds" in card else {"whole": card["threshold"]}
+        if "whole" not in thresholds or not all(0 <= float(t) <= 1 for t in thresholds.values()):
+            raise ValueError("thresholds")
     except (OSError, ValueError, KeyError, TypeError):
         raise ModelError(f"model {folder}: {CARD_JSON} is unreadable or incomplete; {retrain}") from None
     if sha256_file(model_path) != expected_hash:

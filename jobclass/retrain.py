@@ -28,6 +28,7 @@ from .model import (
     Evaluation,
     cross_validated_probabilities,
     probabilities,
+    reads_by_passage,
     score,
 )
 from .persist import load_model, save_model, set_default, write_text_atomic
@@ -160,16 +161,19 @@ def retrain(new_paths: Sequence[Path], *, eval_paths: Sequence[Path] = (), prefe
     titles = combined["title"].tolist()
     comparisons = [Comparison(
         "cross-validation on the combined data",
-        current=score(labels, oof_current, threshold=current.threshold, titles=titles),
+        current=score(labels, oof_current, thresholds=current.thresholds,
+                      by_passage=reads_by_passage(current.model, texts), titles=titles),
         candidate=cv_candidate)]
     for path in eval_paths:
         table = read_evaluation_table(Path(path))
-        comparisons.append(Comparison(
-            str(path),
-            current=score(table.labels, probabilities(current.model, table.texts),
-                          threshold=current.threshold, titles=table.titles, mismatch=table.mismatch),
-            candidate=score(table.labels, probabilities(candidate, table.texts),
-                            threshold=card["threshold"], titles=table.titles, mismatch=table.mismatch)))
+
+        def scored(model, thresholds, table=table):
+            return score(table.labels, probabilities(model, table.texts), thresholds=thresholds,
+                         by_passage=reads_by_passage(model, table.texts), titles=table.titles,
+                         mismatch=table.mismatch)
+
+        comparisons.append(Comparison(str(path), current=scored(current.model, current.thresholds),
+                                      candidate=scored(candidate, card["thresholds"])))
 
     decisive = comparisons[-1]  # a held-out file the user trusts outranks cross-validation
     delta = decisive.candidate.macro_f1 - decisive.current.macro_f1

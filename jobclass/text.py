@@ -139,7 +139,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 def detect_lang(text: str) -> str:
     """`zh` when a sizeable share of letters are Chinese characters, else `en`."""
     sample = text[:2000]
-    if sample.isascii():
+    if sample.isascii() or _HAN.search(sample) is None:
         return "en"
     letters = len(_LETTER.findall(sample)) or 1
     return "zh" if len(_HAN.findall(sample)) / letters > 0.2 else "en"

@@ -77,6 +77,8 @@ def test_passages_overlap_by_half_and_cover_the_text():
     assert [words[0:4], words[2:6], words[4:8], words[6:10]] == split_passages(words, 4)
     assert [words[:3]] == split_passages(words[:3], 4)
     assert [[]] == split_passages([], 4)
+    assert [words[0:5], words[2:7], words[4:9], words[6:10]] == split_passages(words, 5)
+    assert [[w] for w in words] == split_passages(words, 1)
 
 
 def test_binary_models_work_too():
@@ -97,3 +99,18 @@ def test_evidence_is_sorted_and_signed():
         against = [w for _, w in evidence.against]
         assert toward == sorted(toward, reverse=True) and all(w > 0 for w in toward)
         assert against == sorted(against) and all(w < 0 for w in against)
+
+
+def test_passage_rows_equal_featurising_each_split_passage():
+    from jobclass.model import _passage_features
+
+    rows = tiny_rows()
+    model = fit([r["description"] for r in rows], [r["label"] for r in rows], passage_words=4).passages
+    texts = tokens([r["description"] for r in rows] + ODD_TEXTS + ["a b c d e", "a b c d e f g"])
+    for size in (1, 2, 4, 5, 60):
+        features, owner, known_words = _passage_features(model, texts, size)
+        pieces = [(i, piece) for i, t in enumerate(texts) for piece in split_passages(t, size)]
+        assert [i for i, _ in pieces] == owner.tolist()
+        expected = tfidf_features(model, [piece for _, piece in pieces])
+        np.testing.assert_allclose(expected.toarray(), features.toarray(), atol=1e-6)
+        assert [len(set(t) & set(model.vocabulary)) for t in texts] == known_words.tolist()

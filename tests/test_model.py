@@ -92,7 +92,7 @@ def test_exactly_one_shipped_model():
 def test_evidence_points_at_the_work(shipped):
     text = ("Train gradient boosted fraud models on card transactions, engineer features, run "
             "offline evaluation and A/B tests, and monitor drift in production.")
-    prediction = predict_many(shipped.model, [text], titles=[None], threshold=shipped.threshold,
+    prediction = predict_many(shipped.model, [text], titles=[None], thresholds=shipped.thresholds,
                               model_id=shipped.model_id)[0]
     assert "ml_engineering" == prediction.best_label
     toward = [term for term, _ in prediction.evidence.toward]
@@ -112,3 +112,17 @@ def test_real_postings(lang, floor, shipped):
     evaluation = evaluate_file(real_file(lang), model=shipped)
     assert evaluation.macro_f1 >= floor
     assert evaluation.mismatch_accuracy >= 0.75
+
+
+def test_each_reader_gets_its_own_threshold():
+    from jobclass.model import choose_thresholds, row_thresholds, score
+
+    sure, unsure = [0.9, 0.05, 0.05], [0.5, 0.3, 0.2]
+    probs = np.array([sure] * 10 + [unsure] * 10)
+    by_passage = np.r_[np.ones(10, bool), np.zeros(10, bool)]
+    thresholds = choose_thresholds(probs, by_passage, coverage=0.9)
+    assert {"passages": 0.9, "whole": 0.5} == thresholds
+    assert [0.9] * 10 + [0.5] * 10 == row_thresholds(thresholds, by_passage).tolist()
+    gold = ["ai_engineering"] * 20
+    assert 1.0 == score(gold, probs, thresholds=thresholds, by_passage=by_passage).coverage
+    assert 0.5 == score(gold, probs, thresholds={"whole": 0.9}).coverage  # one shared threshold

@@ -29,7 +29,8 @@ def edit_card(folder, **changes):
 def test_round_trip_keeps_labels_and_threshold(tiny_model):
     loaded = load_model(str(tiny_model))
     assert ["ai_engineering", "ml_engineering", "other"] == list(loaded.model.classes)
-    assert 0 < loaded.threshold < 1
+    assert {"whole", "passages"} == set(loaded.thresholds)
+    assert all(0 < t < 1 for t in loaded.thresholds.values())
     assert "tiny" == loaded.model_id
 
 
