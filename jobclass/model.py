@@ -25,7 +25,7 @@ from .text import ANALYZER_VERSION, ROLE_LABELS, analyze, detect_lang, title_rol
 UNCERTAIN = "uncertain"
 DEFAULT_C = 0.3
 DEFAULT_VOCABULARY = 1500
-PASSAGE_WORDS = 60  # passages overlap by half, so every stretch of text is seen whole once
+PASSAGE_WORDS = 60  # passages overlap by half: any 30 consecutive words lie whole in one passage
 EMPTY_TEXT = "empty description"
 NO_KNOWN_WORDS = "no words the model knows (is this a job description?)"
 TARGET_COVERAGE = 0.9
@@ -206,9 +206,11 @@ def _fit_passage_reader(tokens: list[list[str]], labels: list[str], *, C: float,
     """Normalised over every word, a passage that is mostly generic words gets small values for
     its few work words, so the passages that are about the work are the surest ones."""
     pipeline = build_pipeline(C=C, select=k)
-    words = len(pipeline.named_steps["tfidf"].fit(tokens).vocabulary_)
-    pipeline.set_params(select__k=min(k, words))
-    return TextModel.from_pipeline(pipeline.fit(tokens, labels))
+    steps = pipeline.named_steps
+    features = steps["tfidf"].fit_transform(tokens)  # fitted step by step: k must fit the vocabulary
+    selected = steps["select"].set_params(k=min(k, features.shape[1])).fit_transform(features, labels)
+    steps["clf"].fit(selected, labels)
+    return TextModel.from_pipeline(pipeline)
 
 
 def fit(texts: Sequence[str], labels: Sequence[str], *, C: float = DEFAULT_C,
