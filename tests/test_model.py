@@ -102,7 +102,7 @@ def test_evidence_points_at_the_work(shipped):
 
 
 @pytest.mark.real
-@pytest.mark.parametrize("lang, floor", [("en", 0.82), ("zh", 0.85)])
+@pytest.mark.parametrize("lang, floor", [("en", 0.82), ("zh", 0.88)])
 def test_real_postings(lang, floor, shipped):
     """Regression floors a little under what the shipped model measures (see the README).
 
