@@ -38,7 +38,7 @@ def classify(text: str, *, title: str | None = None, model: LoadedModel | str | 
     if text is None or not str(text).strip():
         raise InputError(f"{EMPTY_TEXT}; pass the posting's description text")
     reading = read(loaded.model, [text])
-    if reading.known_words[0] == 0:
+    if not reading.has_known_words[0]:
         raise InputError(f"{NO_KNOWN_WORDS}; pass the posting's description text")
     return predict_many(loaded.model, reading=reading, titles=[title], thresholds=loaded.thresholds,
                         model_id=loaded.model_id, evidence_top=evidence_top)[0]

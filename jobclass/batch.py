@@ -63,11 +63,11 @@ def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
     confidence = probs.max(axis=1)
     minimum = row_thresholds(loaded.thresholds, reading.by_passage)
     evidence = strongest_terms(loaded.model, reading, best, top=EVIDENCE_TERMS)
-    known_words = reading.known_words
+    has_known_words = reading.has_known_words
     rounded = np.round(probs, 4).tolist()
     rows = []
     for i, (text, title) in enumerate(zip(texts, titles)):
-        problem = EMPTY_TEXT if not text.strip() else None if known_words[i] else NO_KNOWN_WORDS
+        problem = EMPTY_TEXT if not text.strip() else None if has_known_words[i] else NO_KNOWN_WORDS
         if problem:
             rows.append(("", "", "", "", "", "", "", "", loaded.model_id, problem))
             continue

@@ -247,7 +247,7 @@ def _word_ids(model: TextModel, token_lists: Sequence[list[str]]) -> tuple[np.nd
     for row, tokens in enumerate(token_lists):
         ids.extend(map(lookup, tokens, repeat(-1, len(tokens))))
         lengths[row] = len(tokens)
-    return np.fromiter(ids, dtype=np.int64, count=len(ids)), lengths
+    return np.fromiter(ids, dtype=np.int32, count=len(ids)), lengths  # int32: half the memory
 
 
 def _weigh(model: TextModel, rows: np.ndarray, columns: np.ndarray, n_rows: int) -> sparse.csr_matrix:
@@ -271,8 +271,8 @@ def _weigh(model: TextModel, rows: np.ndarray, columns: np.ndarray, n_rows: int)
 def _passage_features(model: TextModel, token_lists: Sequence[list[str]], size: int):
     """tf-idf rows of every `split_passages` window, built from one vocabulary lookup per token.
 
-    Returns the rows, the posting each row belongs to, and each posting's count of distinct
-    known words.
+    Returns the rows, the posting each row belongs to, and whether each posting has any word
+    the model knows.
     """
     ids, lengths = _word_ids(model, token_lists)
     step = max(1, size // 2)
@@ -281,18 +281,17 @@ def _passage_features(model: TextModel, token_lists: Sequence[list[str]], size: 
     first_window = np.cumsum(windows) - windows
     offset_in_posting = (np.arange(len(owner)) - first_window[owner]) * step
     window_lengths = np.clip(lengths[owner] - offset_in_posting, 0, size)
-    window_of = np.repeat(np.arange(len(owner)), window_lengths)
+    window_of = np.repeat(np.arange(len(owner), dtype=np.int32), window_lengths)
     window_starts = np.cumsum(window_lengths) - window_lengths
     posting_starts = np.cumsum(lengths) - lengths
     positions = (posting_starts[owner] + offset_in_posting)[window_of] + (
         np.arange(len(window_of)) - window_starts[window_of])
     features = _weigh(model, window_of, ids[positions], len(owner))
-    posting_of = np.repeat(np.arange(len(token_lists)), lengths)
-    known = ids >= 0
-    distinct = sparse.csr_matrix((np.ones(int(known.sum())), (posting_of[known], ids[known])),
-                                 shape=(len(token_lists), len(model.terms)))
-    distinct.sum_duplicates()
-    return features, owner, distinct.getnnz(axis=1)
+    has_known_words = np.zeros(len(token_lists), dtype=bool)
+    nonempty = lengths > 0  # reduceat wants each segment non-empty
+    if nonempty.any():
+        has_known_words[nonempty] = np.add.reduceat(ids >= 0, posting_starts[nonempty]) > 0
+    return features, owner, has_known_words
 
 
 @dataclass(frozen=True, eq=False)
@@ -302,7 +301,7 @@ class Reading:
     by_passage: np.ndarray  # per posting: read by passages?
     whole: sparse.csr_matrix  # rows of the postings read whole, in posting order
     passage: sparse.csr_matrix  # the deciding passage of each posting read by passages
-    known_words: np.ndarray  # per posting: distinct known words anywhere in it (0: nothing to go on)
+    has_known_words: np.ndarray  # per posting: any word the model knows? (else nothing to go on)
 
     def __len__(self) -> int:
         return len(self.by_passage)
@@ -313,12 +312,12 @@ def read(model: JobModel, texts: Sequence[str]) -> Reading:
     by_passage = reads_by_passage(model, texts)
     tokens = [analyze(text) for text in texts]
     whole = tfidf_features(model.whole, [t for t, p in zip(tokens, by_passage) if not p])
-    known_words = np.zeros(len(texts), dtype=np.int64)
-    known_words[~by_passage] = whole.getnnz(axis=1)
+    has_known_words = np.zeros(len(texts), dtype=bool)
+    has_known_words[~by_passage] = whole.getnnz(axis=1) > 0
     passage = sparse.csr_matrix((0, 0), dtype=np.float32)
     if by_passage.any():
         reader = model.passages
-        features, owner, known_words[by_passage] = _passage_features(
+        features, owner, has_known_words[by_passage] = _passage_features(
             reader, [t for t, p in zip(tokens, by_passage) if p], model.passage_words)
         words = features.getnnz(axis=1)
         # Sure-ness of a passage: its top probability; an empty passage never decides.
@@ -326,7 +325,7 @@ def read(model: JobModel, texts: Sequence[str]) -> Reading:
         order = np.lexsort((-sureness, owner))
         first = np.concatenate([[True], owner[order][1:] != owner[order][:-1]])
         passage = features[order[first]]
-    return Reading(by_passage=by_passage, whole=whole, passage=passage, known_words=known_words)
+    return Reading(by_passage=by_passage, whole=whole, passage=passage, has_known_words=has_known_words)
 
 
 def cross_validated_probabilities(texts: Sequence[str], labels: Sequence[str], *, folds: int = 5,

@@ -108,9 +108,9 @@ def test_passage_rows_equal_featurising_each_split_passage():
     model = fit([r["description"] for r in rows], [r["label"] for r in rows], passage_words=4).passages
     texts = tokens([r["description"] for r in rows] + ODD_TEXTS + ["a b c d e", "a b c d e f g"])
     for size in (1, 2, 4, 5, 60):
-        features, owner, known_words = _passage_features(model, texts, size)
+        features, owner, has_known_words = _passage_features(model, texts, size)
         pieces = [(i, piece) for i, t in enumerate(texts) for piece in split_passages(t, size)]
         assert [i for i, _ in pieces] == owner.tolist()
         expected = tfidf_features(model, [piece for _, piece in pieces])
         np.testing.assert_allclose(expected.toarray(), features.toarray(), atol=1e-6)
-        assert [len(set(t) & set(model.vocabulary)) for t in texts] == known_words.tolist()
+        assert [bool(set(t) & set(model.vocabulary)) for t in texts] == has_known_words.tolist()

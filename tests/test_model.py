@@ -107,7 +107,7 @@ def test_real_postings(lang, floor, shipped):
     """Regression floors a little under what the shipped model measures (see the README).
 
     The target is 0.85 macro-F1 in both languages and 0.75 accuracy where the title lies;
-    both languages are a little under it, and this test keeps them from sliding back unnoticed.
+    English is not there yet (0.84), and this test keeps both from sliding back unnoticed.
     """
     evaluation = evaluate_file(real_file(lang), model=shipped)
     assert evaluation.macro_f1 >= floor
