@@ -17,7 +17,8 @@ from common import fasttext_predict, require_real, save, table, train_fasttext  
 
 from jobclass import config  # noqa: E402
 from jobclass.data import read_evaluation_table, read_labeled  # noqa: E402
-from jobclass.model import ROLE_LABELS, probabilities, reads_by_passage, score  # noqa: E402
+from jobclass.evaluation import score  # noqa: E402
+from jobclass.model import ROLE_LABELS, probabilities, reads_by_passage  # noqa: E402
 from jobclass.persist import load_model  # noqa: E402
 from jobclass.text import title_role  # noqa: E402
 

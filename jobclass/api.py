@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import config
 from .errors import InputError
+from .evaluation import Evaluation, score
 from .model import (
     DEFAULT_C,
     DEFAULT_VOCABULARY,
@@ -17,7 +18,6 @@ from .model import (
     NO_KNOWN_WORDS,
     SEED,
     TARGET_COVERAGE,
-    Evaluation,
     Prediction,
     choose_thresholds,
     cross_validated_probabilities,
@@ -26,7 +26,6 @@ from .model import (
     probabilities,
     read,
     reads_by_passage,
-    score,
 )
 from .persist import LoadedModel, library_versions, load_model, save_model
 

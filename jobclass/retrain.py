@@ -22,14 +22,13 @@ from .data import (
     training_issues,
 )
 from .errors import ConflictError, DataError
+from .evaluation import Evaluation, score
 from .model import (
     DEFAULT_C,
     DEFAULT_VOCABULARY,
-    Evaluation,
     cross_validated_probabilities,
     probabilities,
     reads_by_passage,
-    score,
 )
 from .persist import load_model, save_model, set_default, write_text_atomic
 

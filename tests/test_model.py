@@ -115,7 +115,8 @@ def test_real_postings(lang, floor, shipped):
 
 
 def test_each_reader_gets_its_own_threshold():
-    from jobclass.model import choose_thresholds, row_thresholds, score
+    from jobclass.evaluation import score
+    from jobclass.model import choose_thresholds, row_thresholds
 
     sure, unsure = [0.9, 0.05, 0.05], [0.5, 0.3, 0.2]
     probs = np.array([sure] * 10 + [unsure] * 10)
