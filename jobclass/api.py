@@ -18,6 +18,7 @@ from .model import (
     NO_KNOWN_WORDS,
     SEED,
     TARGET_COVERAGE,
+    JobModel,
     Prediction,
     choose_thresholds,
     cross_validated_probabilities,
@@ -114,7 +115,11 @@ def evaluate_file(path: str | Path, *, model: LoadedModel | str | None = None,
     from .data import read_evaluation_table
 
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
-    table = read_evaluation_table(Path(path), encoding=encoding)
-    reading = read(loaded.model, table.texts)
-    return score(table.labels, probabilities(loaded.model, reading=reading), thresholds=loaded.thresholds,
+    return score_table(loaded.model, loaded.thresholds, read_evaluation_table(Path(path), encoding=encoding))
+
+
+def score_table(model: JobModel, thresholds: dict[str, float], table) -> Evaluation:
+    """Score a model, with its per-reader thresholds, on a read evaluation table."""
+    reading = read(model, table.texts)
+    return score(table.labels, probabilities(model, reading=reading), thresholds=thresholds,
                  by_passage=reading.by_passage, titles=table.titles, mismatch=table.mismatch)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import config
-from .api import fit_with_card
+from .api import fit_with_card, score_table
 from .data import (
     Issue,
     content_key,
@@ -27,7 +27,6 @@ from .model import (
     DEFAULT_C,
     DEFAULT_VOCABULARY,
     cross_validated_probabilities,
-    probabilities,
     reads_by_passage,
 )
 from .persist import load_model, save_model, set_default, write_text_atomic
@@ -165,14 +164,9 @@ def retrain(new_paths: Sequence[Path], *, eval_paths: Sequence[Path] = (), prefe
         candidate=cv_candidate)]
     for path in eval_paths:
         table = read_evaluation_table(Path(path))
-
-        def scored(model, thresholds, table=table):
-            return score(table.labels, probabilities(model, table.texts), thresholds=thresholds,
-                         by_passage=reads_by_passage(model, table.texts), titles=table.titles,
-                         mismatch=table.mismatch)
-
-        comparisons.append(Comparison(str(path), current=scored(current.model, current.thresholds),
-                                      candidate=scored(candidate, card["thresholds"])))
+        comparisons.append(Comparison(str(path),
+                                      current=score_table(current.model, current.thresholds, table),
+                                      candidate=score_table(candidate, card["thresholds"], table)))
 
     decisive = comparisons[-1]  # a held-out file the user trusts outranks cross-validation
     delta = decisive.candidate.macro_f1 - decisive.current.macro_f1
