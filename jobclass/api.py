@@ -11,11 +11,13 @@ from pathlib import Path
 from . import config
 from .errors import InputError
 from .evaluation import Evaluation, score
+from .generic_words import GENERIC_WORDS
 from .model import (
     DEFAULT_C,
     DEFAULT_VOCABULARY,
     EMPTY_TEXT,
     NO_KNOWN_WORDS,
+    PASSAGE_WORDS,
     SEED,
     TARGET_COVERAGE,
     JobModel,
@@ -52,14 +54,15 @@ class TrainResult:
 
 
 def fit_with_card(frame, *, sources: Iterable[str] = (), parent: str | None = None,
-                  C: float = DEFAULT_C, k: int = DEFAULT_VOCABULARY) -> tuple[object, dict, Evaluation]:
+                  C: float = DEFAULT_C, k: int = DEFAULT_VOCABULARY,
+                  passage_words: int = PASSAGE_WORDS) -> tuple[object, dict, Evaluation]:
     """Cross-validate, fit on everything, choose the thresholds; return the model, card and CV figures."""
     from .data import corpus_hash
 
     texts, labels = frame["description"].tolist(), frame["label"].tolist()
     folds = min(5, int(frame["label"].value_counts().min()))
-    oof = cross_validated_probabilities(texts, labels, folds=folds, C=C, k=k)
-    model = fit(texts, labels, C=C, k=k)
+    oof = cross_validated_probabilities(texts, labels, folds=folds, C=C, k=k, passage_words=passage_words)
+    model = fit(texts, labels, C=C, k=k, passage_words=passage_words)
     by_passage = reads_by_passage(model, texts)
     thresholds = choose_thresholds(oof, by_passage)
     cv = score(labels, oof, thresholds=thresholds, by_passage=by_passage, titles=frame["title"].tolist())
@@ -71,7 +74,8 @@ def fit_with_card(frame, *, sources: Iterable[str] = (), parent: str | None = No
         "target_coverage": TARGET_COVERAGE,
         "params": {"C": C, "vocabulary": k, "class_weight": "balanced",
                    "features": "tf-idf (sublinear tf, l2) over the k chi-squared-best of the word "
-                   "unigrams and Chinese character bigrams with min_df 2, max_df 0.9",
+                   "unigrams and Chinese character bigrams with min_df 2, max_df 0.9; the "
+                   f"{len(GENERIC_WORDS)} words in jobclass.generic_words rank last",
                    "reading": f"Chinese postings whole; others in passages of {model.passage_words} "
                    "words overlapping by half, judged by the passage most sure of its label",
                    "passage_words": model.passage_words,

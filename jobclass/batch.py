@@ -24,7 +24,7 @@ from .text import ROLE_LABELS
 
 OUTPUT_COLUMNS = ("predicted_label", "confidence", "p_ai_engineering", "p_ml_engineering",
                   "p_other", "title_role", "title_mismatch", "evidence", "model_id", "error")
-CHUNK_ROWS = 1000
+CHUNK_ROWS = 500  # memory in every process grows with it; 1,000 was no faster (benchmarks/speed.py)
 EVIDENCE_TERMS = 3
 
 

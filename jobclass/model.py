@@ -13,13 +13,14 @@ most of a cold `jobclass predict`, and a test holds both to the same probabiliti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 
 import numpy as np
 from scipy import sparse
 
+from .generic_words import GENERIC_WORDS
 from .text import ANALYZER_VERSION, ROLE_LABELS, analyze, detect_lang, title_role
 
 UNCERTAIN = "uncertain"
@@ -29,6 +30,7 @@ PASSAGE_WORDS = 60  # passages overlap by half: any 30 consecutive words lie who
 EMPTY_TEXT = "empty description"
 NO_KNOWN_WORDS = "no words the model knows (is this a job description?)"
 TARGET_COVERAGE = 0.9
+WINDOW_BLOCK = 4096  # passages scored at a time: temporaries peak near 12 MB (measured)
 SEED = 0
 
 
@@ -78,7 +80,8 @@ def build_pipeline(*, C: float = DEFAULT_C, vocabulary: Sequence[str] | None = N
 
 def select_vocabulary(tokens: Sequence[list[str]], labels: Sequence[str], *,
                       k: int = DEFAULT_VOCABULARY) -> list[str]:
-    """The k terms whose use differs most between labels (chi-squared), in a stable order.
+    """The k terms whose use differs most between labels (chi-squared), in a stable order;
+    GENERIC_WORDS only when nothing else is left.
 
     Real postings are long and mostly generic (company, benefits, soft skills). Over a full
     vocabulary the many generic words, each slightly tied to one label in any written corpus,
@@ -86,14 +89,28 @@ def select_vocabulary(tokens: Sequence[list[str]], labels: Sequence[str], *,
     and normalising over those alone, lets the work decide.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.feature_selection import SelectKBest, chi2
+    from sklearn.feature_selection import SelectKBest
 
     vectorizer = TfidfVectorizer(analyzer=_tokens_as_given, sublinear_tf=True, min_df=2, max_df=0.9)
     features = vectorizer.fit_transform(tokens)
+    names = vectorizer.get_feature_names_out()
     if features.shape[1] <= k:
-        return vectorizer.get_feature_names_out().tolist()
-    keep = SelectKBest(chi2, k=k).fit(features, labels).get_support()
-    return vectorizer.get_feature_names_out()[keep].tolist()
+        return names.tolist()
+    keep = SelectKBest(_work_words_first(names), k=k).fit(features, labels).get_support()
+    return names[keep].tolist()
+
+
+def _work_words_first(names: np.ndarray):
+    """chi2 as a SelectKBest score, with GENERIC_WORDS ranked below every other word."""
+    from sklearn.feature_selection import chi2
+
+    generic = np.isin(names, list(GENERIC_WORDS))
+
+    def scores(features, labels):
+        chi, p_values = chi2(features, labels)
+        return np.where(generic, -np.inf, chi), p_values
+
+    return scores
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,8 +197,11 @@ def _fit_passage_reader(tokens: list[list[str]], labels: list[str], *, C: float,
     its few work words, so the passages that are about the work are the surest ones."""
     pipeline = build_pipeline(C=C, select=k)
     steps = pipeline.named_steps
-    features = steps["tfidf"].fit_transform(tokens)  # fitted step by step: k must fit the vocabulary
-    selected = steps["select"].set_params(k=min(k, features.shape[1])).fit_transform(features, labels)
+    # Fitted step by step: k and the scores depend on the vocabulary.
+    features = steps["tfidf"].fit_transform(tokens)
+    steps["select"].set_params(k=min(k, features.shape[1]),
+                               score_func=_work_words_first(steps["tfidf"].get_feature_names_out()))
+    selected = steps["select"].fit_transform(features, labels)
     steps["clf"].fit(selected, labels)
     return TextModel.from_pipeline(pipeline)
 
@@ -205,22 +225,24 @@ def fit(texts: Sequence[str], labels: Sequence[str], *, C: float = DEFAULT_C,
     return JobModel(whole=whole, passages=passages, passage_words=passage_words)
 
 
-def tfidf_features(model: TextModel, token_lists: Sequence[list[str]]) -> sparse.csr_matrix:
+def tfidf_features(model: TextModel, token_lists: Iterable[list[str]]) -> sparse.csr_matrix:
     """TfidfVectorizer.transform of token lists, with array operations instead of a loop per token."""
     ids, lengths = _word_ids(model, token_lists)
-    rows = np.repeat(np.arange(len(token_lists)), lengths)
-    return _weigh(model, rows, ids, len(token_lists))
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    return _weigh(model, rows, ids, len(lengths))
 
 
-def _word_ids(model: TextModel, token_lists: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Every token's column (-1 when unknown), all lists concatenated, and each list's length."""
+def _word_ids(model: TextModel, token_lists: Iterable[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Every token's column (-1 when unknown), all lists concatenated, and each list's length.
+
+    Token lists may come from a generator: each is turned into int32 ids (a tenth of the memory
+    of its strings) before the next is made.
+    """
     lookup = model.vocabulary.get
-    ids: list[int] = []
-    lengths = np.empty(len(token_lists), dtype=np.int64)
-    for row, tokens in enumerate(token_lists):
-        ids.extend(map(lookup, tokens, repeat(-1, len(tokens))))
-        lengths[row] = len(tokens)
-    return np.fromiter(ids, dtype=np.int32, count=len(ids)), lengths  # int32: half the memory
+    pieces = [np.fromiter(map(lookup, tokens, repeat(-1, len(tokens))), dtype=np.int32, count=len(tokens))
+              for tokens in token_lists]
+    lengths = np.array([len(piece) for piece in pieces], dtype=np.int64)
+    return (np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)), lengths
 
 
 def _weigh(model: TextModel, rows: np.ndarray, columns: np.ndarray, n_rows: int) -> sparse.csr_matrix:
@@ -241,30 +263,96 @@ def _weigh(model: TextModel, rows: np.ndarray, columns: np.ndarray, n_rows: int)
     return counts.astype(np.float32)
 
 
-def _passage_features(model: TextModel, token_lists: Sequence[list[str]], size: int):
-    """tf-idf rows of every `split_passages` window, built from one vocabulary lookup per token.
+@dataclass(frozen=True, eq=False)
+class _Windows:
+    """Where each `split_passages` window lies in the concatenated word ids of some postings."""
 
-    Returns the rows, the posting each row belongs to, and whether each posting has any word
-    the model knows.
+    owner: np.ndarray  # per window: its posting
+    starts: np.ndarray  # per window: first position in the ids
+    lengths: np.ndarray  # per window: how many words
+    size: int
+
+    @classmethod
+    def of(cls, lengths: np.ndarray, size: int) -> _Windows:
+        step = max(1, size // 2)
+        count = (np.maximum(1, lengths - size + step) + step - 1) // step  # as split_passages makes
+        owner = np.repeat(np.arange(len(lengths)), count)
+        offset_in_posting = (np.arange(len(owner)) - (np.cumsum(count) - count)[owner]) * step
+        starts = (np.cumsum(lengths) - lengths)[owner] + offset_in_posting
+        return cls(owner=owner, starts=starts, size=size,
+                   lengths=np.clip(lengths[owner] - offset_in_posting, 0, size))
+
+    def positions(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the words of the `chosen` windows, and the index in `chosen` of each."""
+        lengths = self.lengths[chosen]
+        row = np.repeat(np.arange(len(chosen)), lengths)
+        first = np.cumsum(lengths) - lengths
+        return self.starts[chosen][row] + np.arange(len(row)) - first[row], row
+
+
+def _window_probabilities(model: TextModel, ids: np.ndarray,
+                          windows: _Windows) -> tuple[np.ndarray, np.ndarray]:
+    """What `_linear_probabilities` gives for each window's tf-idf row, without building the rows,
+    and whether each window has any word the model knows.
+
+    Windows overlap, so sparse rows would hold every word twice and cost a sort to merge
+    repeated words. Instead each window's word ids are copied into one row of a small dense
+    grid and sorted in place; runs of equal ids are the words and their counts. Blocks of
+    windows keep the temporary arrays small however many postings come at once.
+    """
+    size = windows.size
+    # Every window as a view into the ids (padded so the last windows fit); rows are copied per block.
+    every_window = np.lib.stride_tricks.sliding_window_view(
+        np.concatenate([ids, np.full(size, -1, dtype=ids.dtype)]), size)
+    probabilities, has_words = [], []
+    for block in range(0, len(windows.owner), WINDOW_BLOCK):
+        starts = windows.starts[block:block + WINDOW_BLOCK]
+        grid = every_window[starts]
+        grid[np.arange(size) >= windows.lengths[block:block + WINDOW_BLOCK, None]] = -1  # past the end
+        grid.sort(axis=1)
+        block_probabilities, block_has_words = _sorted_grid_probabilities(model, grid)
+        probabilities.append(block_probabilities)
+        has_words.append(block_has_words)
+    return np.concatenate(probabilities), np.concatenate(has_words)
+
+
+def _sorted_grid_probabilities(model: TextModel, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n, size = grid.shape
+    flat = grid.ravel()
+    run_starts = np.ones(flat.shape, dtype=bool)
+    run_starts[1:] = flat[1:] != flat[:-1]
+    run_starts[::size] = True  # a run never spans two windows
+    run_starts = np.flatnonzero(run_starts)
+    counts = np.diff(np.append(run_starts, flat.size)).astype(np.float64)
+    words, window = flat[run_starts], run_starts // size
+    known = words >= 0
+    words, window, counts = words[known], window[known], counts[known]
+    values = (1.0 + np.log(counts) if model.sublinear_tf else counts) * model.idf[words]
+    if model.norm == "l2":
+        norms = np.sqrt(np.bincount(window, weights=values ** 2, minlength=n))
+        norms[norms == 0] = 1.0
+        values /= norms[window]
+    scores = np.column_stack([np.bincount(window, weights=values * row[words], minlength=n)
+                              for row in model.coef])
+    return _scores_to_probabilities(model, scores), np.bincount(window, minlength=n) > 0
+
+
+def _decisive_passages(model: TextModel, token_lists: Iterable[list[str]], size: int):
+    """Per posting, the tf-idf row of its `split_passages` window most sure of its label.
+
+    Returns the rows (one per posting) and whether each posting has any word the model knows.
+    A window without such words never decides.
     """
     ids, lengths = _word_ids(model, token_lists)
-    step = max(1, size // 2)
-    windows = (np.maximum(1, lengths - size + step) + step - 1) // step  # as split_passages makes
-    owner = np.repeat(np.arange(len(token_lists)), windows)
-    first_window = np.cumsum(windows) - windows
-    offset_in_posting = (np.arange(len(owner)) - first_window[owner]) * step
-    window_lengths = np.clip(lengths[owner] - offset_in_posting, 0, size)
-    window_of = np.repeat(np.arange(len(owner), dtype=np.int32), window_lengths)
-    window_starts = np.cumsum(window_lengths) - window_lengths
-    posting_starts = np.cumsum(lengths) - lengths
-    positions = (posting_starts[owner] + offset_in_posting)[window_of] + (
-        np.arange(len(window_of)) - window_starts[window_of])
-    features = _weigh(model, window_of, ids[positions], len(owner))
-    has_known_words = np.zeros(len(token_lists), dtype=bool)
-    nonempty = lengths > 0  # reduceat wants each segment non-empty
-    if nonempty.any():
-        has_known_words[nonempty] = np.add.reduceat(ids >= 0, posting_starts[nonempty]) > 0
-    return features, owner, has_known_words
+    windows = _Windows.of(lengths, size)
+    window_probabilities, window_has_words = _window_probabilities(model, ids, windows)
+    sureness = np.where(window_has_words, window_probabilities.max(axis=1), -1.0)
+    order = np.lexsort((-sureness, windows.owner))
+    first = np.concatenate([[True], windows.owner[order][1:] != windows.owner[order][:-1]])
+    positions, row = windows.positions(order[first])
+    # Windows cover every word, so a posting knows a word when one of its windows does.
+    has_known_words = np.bincount(windows.owner, weights=window_has_words, minlength=len(lengths)) > 0
+    return _weigh(model, row, ids[positions], len(lengths)), has_known_words
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,26 +371,20 @@ class Reading:
 def read(model: JobModel, texts: Sequence[str]) -> Reading:
     """Tokenise each posting once and pick what the model will judge it on."""
     by_passage = reads_by_passage(model, texts)
-    tokens = [analyze(text) for text in texts]
-    whole = tfidf_features(model.whole, [t for t, p in zip(tokens, by_passage) if not p])
+    # Generators: a posting's tokens become word ids before the next posting is tokenised.
+    whole = tfidf_features(model.whole, (analyze(t) for t, p in zip(texts, by_passage) if not p))
     has_known_words = np.zeros(len(texts), dtype=bool)
     has_known_words[~by_passage] = whole.getnnz(axis=1) > 0
     passage = sparse.csr_matrix((0, 0), dtype=np.float32)
     if by_passage.any():
-        reader = model.passages
-        features, owner, has_known_words[by_passage] = _passage_features(
-            reader, [t for t, p in zip(tokens, by_passage) if p], model.passage_words)
-        words = features.getnnz(axis=1)
-        # Sure-ness of a passage: its top probability; an empty passage never decides.
-        sureness = np.where(words > 0, _linear_probabilities(reader, features).max(axis=1), -1.0)
-        order = np.lexsort((-sureness, owner))
-        first = np.concatenate([[True], owner[order][1:] != owner[order][:-1]])
-        passage = features[order[first]]
+        passage, has_known_words[by_passage] = _decisive_passages(
+            model.passages, (analyze(t) for t, p in zip(texts, by_passage) if p), model.passage_words)
     return Reading(by_passage=by_passage, whole=whole, passage=passage, has_known_words=has_known_words)
 
 
 def cross_validated_probabilities(texts: Sequence[str], labels: Sequence[str], *, folds: int = 5,
                                   C: float = DEFAULT_C, k: int = DEFAULT_VOCABULARY,
+                                  passage_words: int = PASSAGE_WORDS,
                                   base_mask: np.ndarray | None = None) -> np.ndarray:
     """Out-of-fold probabilities (columns in ROLE_LABELS order), seeded and stratified.
 
@@ -318,7 +400,8 @@ def cross_validated_probabilities(texts: Sequence[str], labels: Sequence[str], *
     for train, test in splitter.split(texts, labels):
         if base_mask is not None:
             train = train[base_mask[train]]
-        out[test] = probabilities(fit(texts[train], labels[train], C=C, k=k), texts[test])
+        model = fit(texts[train], labels[train], C=C, k=k, passage_words=passage_words)
+        out[test] = probabilities(model, texts[test])
     return out
 
 
@@ -336,7 +419,12 @@ def probabilities(model: JobModel, texts: Sequence[str] | None = None, *,
 
 def _linear_probabilities(model: TextModel, features: sparse.csr_matrix) -> np.ndarray:
     """One reader's probabilities for tf-idf rows, in ROLE_LABELS columns."""
-    scores = np.asarray(features @ model.coef.T, dtype=np.float64) + model.intercept
+    return _scores_to_probabilities(model, np.asarray(features @ model.coef.T, dtype=np.float64))
+
+
+def _scores_to_probabilities(model: TextModel, scores: np.ndarray) -> np.ndarray:
+    """Softmax (or, for binary models, sigmoid) of tf-idf rows x coef, in ROLE_LABELS columns."""
+    scores = scores + model.intercept
     if model.coef.shape[0] == 1:  # binary: sigmoid of one score, as scikit-learn does
         positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
         raw = np.column_stack([1.0 - positive, positive])

@@ -149,13 +149,15 @@ def retrain(new_paths: Sequence[Path], *, eval_paths: Sequence[Path] = (), prefe
     current = load_model(None)
     params = current.card.get("params", {})  # the candidate keeps the current model's recipe
     C, k = float(params.get("C", DEFAULT_C)), int(params.get("vocabulary", DEFAULT_VOCABULARY))
+    passage_words = current.model.passage_words
     is_base = np.r_[np.ones(len(base), bool), np.zeros(len(vetting.accepted), bool)]
     texts, labels = combined["description"].tolist(), combined["label"].tolist()
     folds = min(5, int(combined["label"].value_counts().min()))
-    oof_current = cross_validated_probabilities(texts, labels, folds=folds, C=C, k=k, base_mask=is_base)
+    oof_current = cross_validated_probabilities(texts, labels, folds=folds, C=C, k=k,
+                                                passage_words=passage_words, base_mask=is_base)
     candidate, card, cv_candidate = fit_with_card(
         combined, sources=[str(p) for p in [*existing_paths(), *new_paths]], parent=current.model_id,
-        C=C, k=k)
+        C=C, k=k, passage_words=passage_words)
     titles = combined["title"].tolist()
     comparisons = [Comparison(
         "cross-validation on the combined data",

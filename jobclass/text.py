@@ -58,6 +58,10 @@ _LOOKBACK = 80
 # faster than a regex findall; non-ASCII characters become "?" and then separators.
 _WORD_BYTES = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789+#" else 32 for c in range(256))
 _CJK_OR_WIDE = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+# In UTF-8 those characters start with bytes e3-e9 or ef. Deleting every other byte is a
+# quarter of the regex's time, and most English postings (with their curly quotes and
+# bullets) then need no regex at all.
+_NOT_CJK_LEAD_BYTES = bytes(b for b in range(256) if not (0xE3 <= b <= 0xE9 or b == 0xEF))
 _FULL_WIDTH_LATIN = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 # A zero-width match at every position yields overlapping character bigrams in C speed.
 _CJK_BIGRAM = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
@@ -65,7 +69,9 @@ _CJK_BIGRAM = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
 
 def _fold(text: str) -> tuple[str, bool]:
     """Lowercased text (full-width Latin folded, as in ＲＡＧ) and whether it holds Chinese."""
-    chinese = not text.isascii() and _CJK_OR_WIDE.search(text) is not None
+    chinese = (not text.isascii()
+               and len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_CJK_LEAD_BYTES)) > 0
+               and _CJK_OR_WIDE.search(text) is not None)
     if chinese and _FULL_WIDTH_LATIN.search(text):
         text = unicodedata.normalize("NFKC", text)
     return text.lower(), chinese

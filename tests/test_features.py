@@ -101,16 +101,73 @@ def test_evidence_is_sorted_and_signed():
         assert against == sorted(against) and all(w < 0 for w in against)
 
 
-def test_passage_rows_equal_featurising_each_split_passage():
-    from jobclass.model import _passage_features
+def test_windows_score_and_decide_as_featurising_each_split_passage_would():
+    from jobclass.model import (
+        _decisive_passages,
+        _linear_probabilities,
+        _window_probabilities,
+        _Windows,
+        _word_ids,
+    )
 
     rows = tiny_rows()
     model = fit([r["description"] for r in rows], [r["label"] for r in rows], passage_words=4).passages
     texts = tokens([r["description"] for r in rows] + ODD_TEXTS + ["a b c d e", "a b c d e f g"])
+    texts.append(["ranking", "ranking", "prompt", "ranking"] * 5)  # repeated words in every window
+    ids, lengths = _word_ids(model, texts)
     for size in (1, 2, 4, 5, 60):
-        features, owner, has_known_words = _passage_features(model, texts, size)
+        windows = _Windows.of(lengths, size)
         pieces = [(i, piece) for i, t in enumerate(texts) for piece in split_passages(t, size)]
-        assert [i for i, _ in pieces] == owner.tolist()
+        assert [i for i, _ in pieces] == windows.owner.tolist()
         expected = tfidf_features(model, [piece for _, piece in pieces])
-        np.testing.assert_allclose(expected.toarray(), features.toarray(), atol=1e-6)
+        probs, has_words = _window_probabilities(model, ids, windows)
+        np.testing.assert_allclose(_linear_probabilities(model, expected), probs, atol=1e-6)
+        assert (expected.getnnz(axis=1) > 0).tolist() == has_words.tolist()
+
+        decisive, has_known_words = _decisive_passages(model, texts, size)
+        for posting in range(len(texts)):
+            own = [piece for i, piece in pieces if i == posting]
+            each = _linear_probabilities(model, tfidf_features(model, own))
+            known = tfidf_features(model, own).getnnz(axis=1) > 0
+            surest = int(np.argmax(np.where(known, each.max(axis=1), -1.0)))
+            np.testing.assert_allclose(tfidf_features(model, [own[surest]]).toarray()[0],
+                                       decisive[posting].toarray()[0], atol=1e-6)
         assert [bool(set(t) & set(model.vocabulary)) for t in texts] == has_known_words.tolist()
+
+
+def test_windows_scored_in_blocks_score_the_same(monkeypatch):
+    import jobclass.model
+    from jobclass.model import _window_probabilities, _Windows, _word_ids
+
+    rows = tiny_rows()
+    model = fit([r["description"] for r in rows], [r["label"] for r in rows], passage_words=4).passages
+    ids, lengths = _word_ids(model, tokens([r["description"] for r in rows] + ODD_TEXTS))
+    windows = _Windows.of(lengths, 4)
+    at_once = _window_probabilities(model, ids, windows)
+    monkeypatch.setattr(jobclass.model, "WINDOW_BLOCK", 3)
+    in_blocks = _window_probabilities(model, ids, windows)
+    assert len(windows.owner) > 10 * 3
+    np.testing.assert_array_equal(at_once[0], in_blocks[0])
+    np.testing.assert_array_equal(at_once[1], in_blocks[1])
+
+
+def test_generic_words_never_reach_either_reader_while_work_words_remain():
+    from jobclass.generic_words import GENERIC_WORDS
+
+    boilerplate = ["clear", "written", "deadlines", "requirements"]
+    assert set(boilerplate) <= GENERIC_WORDS
+    rows = tiny_rows()
+    for row in rows:  # make the boilerplate the best separator of `other` in this data
+        if row["label"] == "other":
+            row["description"] += " " + " ".join(boilerplate * 3)
+    texts, labels = [r["description"] for r in rows], [r["label"] for r in rows]
+    plain_chi2 = build_pipeline(select=8).fit(tokens(texts), labels)
+    chosen = plain_chi2.named_steps["tfidf"].get_feature_names_out()[
+        plain_chi2.named_steps["select"].get_support()]
+    assert set(boilerplate) <= set(chosen)  # so the test below can fail
+
+    model = fit(texts, labels, k=8, passage_words=6)
+    for reader in (model.whole, model.passages):
+        weighed = set(reader.terms[np.abs(reader.coef).sum(axis=0) > 0])
+        assert 8 == len(weighed)
+        assert not weighed & GENERIC_WORDS

@@ -102,12 +102,12 @@ def test_evidence_points_at_the_work(shipped):
 
 
 @pytest.mark.real
-@pytest.mark.parametrize("lang, floor", [("en", 0.82), ("zh", 0.88)])
+@pytest.mark.parametrize("lang, floor", [("en", 0.85), ("zh", 0.88)])
 def test_real_postings(lang, floor, shipped):
-    """Regression floors a little under what the shipped model measures (see the README).
+    """The targets: 0.85 macro-F1 in both languages and 0.75 accuracy where the title lies.
 
-    The target is 0.85 macro-F1 in both languages and 0.75 accuracy where the title lies;
-    English is not there yet (0.84), and this test keeps both from sliding back unnoticed.
+    The shipped model measures 0.86 (en) and 0.90 (zh) (see the README); Chinese keeps a floor
+    a little under that, as its 80 rows make every posting worth 0.01-0.02.
     """
     evaluation = evaluate_file(real_file(lang), model=shipped)
     assert evaluation.macro_f1 >= floor

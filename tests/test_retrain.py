@@ -114,3 +114,20 @@ def test_worse_candidate_is_not_promoted(project, tmp_path, private_home):
     assert "NOT promoted" in result.stdout
     assert not (private_home / "default").exists()
     assert not list(private_home.glob("data/*.jsonl"))
+
+
+def test_the_candidate_keeps_the_current_models_recipe(project, tmp_path, monkeypatch):
+    from jobclass.api import fit_with_card
+    from jobclass.data import read_labeled
+    from jobclass.persist import save_model
+
+    shipped = tmp_path / "shipped-short-passages"
+    model, card, _ = fit_with_card(read_labeled([project]).frame, C=2.0, k=40, passage_words=5)
+    save_model(model, card, shipped / "short")
+    monkeypatch.setenv("JOBCLASS_SHIPPED_MODELS", str(shipped))
+    result = CliRunner().invoke(cli, ["retrain", str(write_csv(tmp_path / "new.csv", NEW_ROWS[:3]))])
+    assert 0 == result.exit_code, result.stderr
+    candidate = json.loads(CliRunner().invoke(cli, ["models", "show", "--json"]).stdout)
+    assert "short" == candidate["parent"]
+    assert {"C": 2.0, "vocabulary": 40, "passage_words": 5} == {
+        key: candidate["params"][key] for key in ("C", "vocabulary", "passage_words")}

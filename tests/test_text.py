@@ -33,6 +33,15 @@ def test_full_width_latin_is_folded():
     assert ["rag"] == analyze("ＲＡＧ")
 
 
+def test_only_chinese_and_full_width_characters_count_as_chinese():
+    from jobclass.text import _fold
+
+    for text in ("“curly” – bullets • and é", "emoji \U0001F680", "\ufeffBOM", "\u2fff", "\ud800 lone"):
+        assert not _fold(text)[1], text
+    for text in ("\u3000", "中", "\u9fff", "ＲＡＧ", "\uffef", "résumé 中文"):
+        assert _fold(text)[1], text
+
+
 def test_title_role_reads_titles_like_a_keyword_skimmer():
     assert "ai_engineering" == title_role("Senior AI Engineer")
     assert "ml_engineering" == title_role("AI/ML Engineer (LLMs)")
