@@ -20,7 +20,6 @@ import pandas as pd
 from .data import TEXT_COLUMNS, TITLE_COLUMNS, find_column, guess_encoding
 from .errors import InputError
 from .persist import LoadedModel, load_model
-from .text import ROLE_LABELS
 
 OUTPUT_COLUMNS = ("predicted_label", "confidence", "p_ai_engineering", "p_ml_engineering",
                   "p_other", "title_role", "title_mismatch", "evidence", "model_id", "error")
@@ -48,10 +47,9 @@ def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
     from .model import (
         EMPTY_TEXT,
         NO_KNOWN_WORDS,
-        UNCERTAIN,
+        decide,
         probabilities,
         read,
-        row_thresholds,
         strongest_terms,
         title_check,
     )
@@ -61,17 +59,16 @@ def _classify_chunk(texts: list[str], titles: list[str | None]) -> list[tuple]:
     probs = probabilities(loaded.model, reading=reading)
     best = probs.argmax(axis=1)
     confidence = probs.max(axis=1)
-    minimum = row_thresholds(loaded.thresholds, reading.by_passage)
+    labels = decide(probs, loaded.thresholds, reading.by_passage)
     evidence = strongest_terms(loaded.model, reading, best, top=EVIDENCE_TERMS)
     has_known_words = reading.has_known_words
     rounded = np.round(probs, 4).tolist()
     rows = []
-    for i, (text, title) in enumerate(zip(texts, titles)):
+    for i, (text, title, label) in enumerate(zip(texts, titles, labels)):
         problem = EMPTY_TEXT if not text.strip() else None if has_known_words[i] else NO_KNOWN_WORDS
         if problem:
             rows.append(("", "", "", "", "", "", "", "", loaded.model_id, problem))
             continue
-        label = ROLE_LABELS[best[i]] if confidence[i] >= minimum[i] else UNCERTAIN
         role, mismatch = title_check(title, label)
         rows.append((label, round(float(confidence[i]), 4), *rounded[i], role or "",
                      "" if mismatch is None else str(mismatch).lower(),

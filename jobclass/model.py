@@ -459,6 +459,13 @@ def row_thresholds(thresholds: dict[str, float], by_passage: np.ndarray) -> np.n
     return np.where(by_passage, thresholds.get("passages", thresholds["whole"]), thresholds["whole"])
 
 
+def decide(probabilities: np.ndarray, thresholds: dict[str, float], by_passage: np.ndarray) -> list[str]:
+    """Per posting, its most probable label, or `uncertain` below its reader's threshold."""
+    confident = probabilities.max(axis=1) >= row_thresholds(thresholds, by_passage)
+    best = probabilities.argmax(axis=1)
+    return [ROLE_LABELS[b] if sure else UNCERTAIN for b, sure in zip(best, confident)]
+
+
 def explain(model: JobModel, reading: Reading, label_indices: np.ndarray, *,
             top: int = 5) -> list[Evidence]:
     """Per posting, the words pushing toward its label and against it, in what it was judged on.
@@ -558,13 +565,12 @@ def predict_many(model: JobModel, texts: Sequence[str] | None = None, *,
         reading = read(model, texts)
     probs = probabilities(model, reading=reading)
     best_labels = probs.argmax(axis=1)
-    minimum = row_thresholds(thresholds, reading.by_passage)
+    labels = decide(probs, thresholds, reading.by_passage)
     evidence = explain(model, reading, best_labels, top=evidence_top)
     predictions = []
-    for i, title in enumerate(titles):
+    for i, (title, label) in enumerate(zip(titles, labels)):
         best = int(best_labels[i])
         confidence = float(probs[i, best])
-        label = ROLE_LABELS[best] if confidence >= minimum[i] else UNCERTAIN
         role, mismatch = title_check(title, label)
         predictions.append(Prediction(
             label=label,

@@ -116,7 +116,7 @@ def test_real_postings(lang, floor, shipped):
 
 def test_each_reader_gets_its_own_threshold():
     from jobclass.evaluation import score
-    from jobclass.model import choose_thresholds, row_thresholds
+    from jobclass.model import choose_thresholds, decide, row_thresholds
 
     sure, unsure = [0.9, 0.05, 0.05], [0.5, 0.3, 0.2]
     probs = np.array([sure] * 10 + [unsure] * 10)
@@ -127,3 +127,5 @@ def test_each_reader_gets_its_own_threshold():
     gold = ["ai_engineering"] * 20
     assert 1.0 == score(gold, probs, thresholds=thresholds, by_passage=by_passage).coverage
     assert 0.5 == score(gold, probs, thresholds={"whole": 0.9}).coverage  # one shared threshold
+    assert ["ai_engineering", "uncertain"] == decide(np.array([unsure, unsure]), thresholds,
+                                                     np.array([False, True]))
