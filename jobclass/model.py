@@ -235,8 +235,8 @@ def tfidf_features(model: TextModel, token_lists: Iterable[list[str]]) -> sparse
 def _word_ids(model: TextModel, token_lists: Iterable[list[str]]) -> tuple[np.ndarray, np.ndarray]:
     """Every token's column (-1 when unknown), all lists concatenated, and each list's length.
 
-    Token lists may come from a generator: each is turned into int32 ids (a tenth of the memory
-    of its strings) before the next is made.
+    Token lists may come from a generator: each is turned into int32 ids (4 bytes a token, where
+    a Python string takes some 50) before the next is made.
     """
     lookup = model.vocabulary.get
     pieces = [np.fromiter(map(lookup, tokens, repeat(-1, len(tokens))), dtype=np.int32, count=len(tokens))
@@ -317,6 +317,7 @@ def _window_probabilities(model: TextModel, ids: np.ndarray,
 
 
 def _sorted_grid_probabilities(model: TextModel, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_window_probabilities` for one block: a row per window, its word ids sorted, -1 for none."""
     n, size = grid.shape
     flat = grid.ravel()
     run_starts = np.ones(flat.shape, dtype=bool)
