@@ -30,7 +30,7 @@ PASSAGE_WORDS = 60  # passages overlap by half: any 30 consecutive words lie who
 EMPTY_TEXT = "empty description"
 NO_KNOWN_WORDS = "no words the model knows (is this a job description?)"
 TARGET_COVERAGE = 0.9
-WINDOW_BLOCK = 4096  # passages scored at a time: temporaries peak near 12 MB (measured)
+WINDOW_BLOCK = 4096  # passages scored at a time: scoring peaks near 17 MB (tracemalloc)
 SEED = 0
 
 
