@@ -251,16 +251,20 @@ def _weigh(model: TextModel, rows: np.ndarray, columns: np.ndarray, n_rows: int)
     counts = sparse.csr_matrix((np.ones(int(known.sum())), (rows[known], columns[known])),
                                shape=(n_rows, len(model.terms)))
     counts.sum_duplicates()
-    if model.sublinear_tf:
-        np.log(counts.data, counts.data)
-        counts.data += 1.0
-    counts.data *= model.idf[counts.indices]
-    if model.norm == "l2":
-        row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(row_of, weights=counts.data ** 2, minlength=n_rows))
-        norms[norms == 0] = 1.0
-        counts.data /= norms[row_of]
+    row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
+    counts.data = _tfidf_values(model, counts.data, counts.indices, row_of, n_rows)
     return counts.astype(np.float32)
+
+
+def _tfidf_values(model: TextModel, counts: np.ndarray, columns: np.ndarray, row_of: np.ndarray,
+                  n_rows: int) -> np.ndarray:
+    """TfidfVectorizer's weighting of (row, word, count) entries: tf, idf, then l2 per row."""
+    values = (1.0 + np.log(counts) if model.sublinear_tf else counts) * model.idf[columns]
+    if model.norm == "l2":
+        norms = np.sqrt(np.bincount(row_of, weights=values ** 2, minlength=n_rows))
+        norms[norms == 0] = 1.0
+        values /= norms[row_of]
+    return values
 
 
 @dataclass(frozen=True, eq=False)
@@ -328,11 +332,7 @@ def _sorted_grid_probabilities(model: TextModel, grid: np.ndarray) -> tuple[np.n
     words, window = flat[run_starts], run_starts // size
     known = words >= 0
     words, window, counts = words[known], window[known], counts[known]
-    values = (1.0 + np.log(counts) if model.sublinear_tf else counts) * model.idf[words]
-    if model.norm == "l2":
-        norms = np.sqrt(np.bincount(window, weights=values ** 2, minlength=n))
-        norms[norms == 0] = 1.0
-        values /= norms[window]
+    values = _tfidf_values(model, counts, words, window, n)
     scores = np.column_stack([np.bincount(window, weights=values * row[words], minlength=n)
                               for row in model.coef])
     return _scores_to_probabilities(model, scores), np.bincount(window, minlength=n) > 0
