@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import row_thresholds
+from .model import confident
 from .text import ROLE_LABELS, title_role
 
 
@@ -61,7 +61,7 @@ def score(gold: Sequence[str], probabilities: np.ndarray, *, thresholds: dict[st
     }
     if by_passage is None:
         by_passage = np.zeros(len(gold), dtype=bool)
-    confident = probabilities.max(axis=1) >= row_thresholds(thresholds, np.asarray(by_passage))
+    covered = confident(probabilities, thresholds, np.asarray(by_passage))
     title_only = None
     if titles is not None:
         roles = np.asarray([title_role(t) for t in titles], dtype=object)
@@ -79,8 +79,8 @@ def score(gold: Sequence[str], probabilities: np.ndarray, *, thresholds: dict[st
         per_class=per_class,
         confusion=confusion_matrix(gold, predicted, labels=list(ROLE_LABELS)).tolist(),
         thresholds=dict(thresholds),
-        coverage=round(float(confident.mean()), 4),
-        covered_accuracy=round(float(correct[confident].mean()), 4) if confident.any() else 0.0,
+        coverage=round(float(covered.mean()), 4),
+        covered_accuracy=round(float(correct[covered].mean()), 4) if covered.any() else 0.0,
         mismatch_rows=int(mismatch_mask.sum()) if mismatch_mask is not None else 0,
         mismatch_accuracy=(round(float(correct[mismatch_mask].mean()), 4)
                            if mismatch_mask is not None and mismatch_mask.any() else None),

@@ -460,11 +460,15 @@ def row_thresholds(thresholds: dict[str, float], by_passage: np.ndarray) -> np.n
     return np.where(by_passage, thresholds.get("passages", thresholds["whole"]), thresholds["whole"])
 
 
+def confident(probabilities: np.ndarray, thresholds: dict[str, float], by_passage: np.ndarray) -> np.ndarray:
+    """Per posting: is its top probability at or above its reader's threshold?"""
+    return probabilities.max(axis=1) >= row_thresholds(thresholds, by_passage)
+
+
 def decide(probabilities: np.ndarray, thresholds: dict[str, float], by_passage: np.ndarray) -> list[str]:
     """Per posting, its most probable label, or `uncertain` below its reader's threshold."""
-    confident = probabilities.max(axis=1) >= row_thresholds(thresholds, by_passage)
-    best = probabilities.argmax(axis=1)
-    return [ROLE_LABELS[b] if sure else UNCERTAIN for b, sure in zip(best, confident)]
+    sure = confident(probabilities, thresholds, by_passage)
+    return [ROLE_LABELS[b] if s else UNCERTAIN for b, s in zip(probabilities.argmax(axis=1), sure)]
 
 
 def explain(model: JobModel, reading: Reading, label_indices: np.ndarray, *,
